@@ -1,0 +1,40 @@
+# Entraide Kiné — the two commands a newcomer needs: `make chat` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: chat test check lint typecheck eval bench clean
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is required"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(VENV)/.installed $@
+
+chat: $(VENV)/.installed
+	$(BIN)/entraide chat
+
+test: $(VENV)/.installed-dev
+	$(BIN)/ruff check bot tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/entraide check
+	$(BIN)/pytest
+
+check: $(VENV)/.installed
+	$(BIN)/entraide check
+
+eval: $(VENV)/.installed
+	$(BIN)/entraide eval
+
+bench: $(VENV)/.installed
+	$(BIN)/python benchmarks/routing.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

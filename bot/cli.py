@@ -1,0 +1,148 @@
+"""``entraide``: the command line of the assistant.
+
+- ``entraide chat``: talk to the assistant in the terminal (no token needed).
+- ``entraide check``: validate flows and knowledge; exit 1 with every problem.
+- ``entraide schema``: export JSON Schemas for editors.
+- ``entraide run [--webhook]``: the Telegram bot.
+- ``entraide eval``: measure free-text understanding on the labelled test set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import sys
+from pathlib import Path
+
+from bot.config import ConfigError, Settings
+from bot.content.loader import LoadResult, load_content
+
+log = logging.getLogger("bot")
+
+
+def setup_logging(level: str = "WARNING") -> None:
+    """Plain logs to stderr; httpx would log request URLs, which contain the bot token."""
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+def load_or_report(settings: Settings) -> LoadResult:
+    """Load the content and print its problems in French on stderr."""
+    result = load_content(settings.flows_dir, settings.knowledge_dir)
+    if result.problems:
+        sys.stderr.write(report(result))
+    return result
+
+
+def report(result: LoadResult) -> str:
+    """Every problem, one per line, then a count."""
+    lines = [str(problem) for problem in result.problems]
+    count = len(result.problems)
+    lines.append(f"\n{count} problème{'s' if count > 1 else ''} à corriger.")
+    return "\n".join(lines) + "\n"
+
+
+def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
+    flows = Path(args.flows) if args.flows else settings.flows_dir
+    knowledge = Path(args.knowledge) if args.knowledge else settings.knowledge_dir
+    result = load_content(flows, knowledge)
+    if result.bundle is None:
+        sys.stderr.write(report(result))
+        return 1
+    b = result.bundle
+    nodes = sum(len(f.nodes) for f in b.flows.values())
+    print(  # noqa: T201 - the summary is the command's output
+        f"Contenu valide : {len(b.flows)} flux, {nodes} étapes, {len(b.resources)} ressources, "
+        f"{len(b.departments)} départements (version {b.version})."
+    )
+    return 0
+
+
+def cmd_schema(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.content.schema import export
+
+    for path in export(Path(args.out)):
+        print(path)  # noqa: T201
+    return 0
+
+
+def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.channels.console import chat
+    from bot.service import Conversations
+    from bot.storage.pseudonym import load_secret
+    from bot.storage.sqlite import Store
+    from bot.service import utcnow
+
+    result = load_or_report(settings)
+    if result.bundle is None:
+        return 1
+
+    async def session() -> None:
+        store = Store(settings.db_path, settings.retention)
+        await store.open()
+        try:
+            await store.purge(utcnow())
+            secret = load_secret(settings.db_path, settings.secret)
+            assert result.bundle is not None
+            conversations = Conversations(result.bundle, store, secret)
+            await chat(conversations, getpass.getuser(), sys.stdin, sys.stdout)
+        finally:
+            await store.close()
+
+    try:
+        asyncio.run(session())
+    except KeyboardInterrupt:
+        return 0
+    return 0
+
+
+def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.channels.telegram.runner import run
+
+    return run(settings, webhook=args.webhook)
+
+
+def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.evaluation import run_eval
+
+    return run_eval(settings, args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="entraide", description="Entraide Kiné")
+    parser.add_argument("--log-level", default=None, help="DEBUG, INFO, WARNING (default)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    check = sub.add_parser("check", help="validate flows and knowledge")
+    check.add_argument("--flows", help="flows directory (default ./flows or $ENTRAIDE_FLOWS)")
+    check.add_argument("--knowledge", help="knowledge directory (default ./knowledge)")
+    check.set_defaults(func=cmd_check)
+    schema = sub.add_parser("schema", help="export JSON Schemas for editors")
+    schema.add_argument("--out", default="schemas", help="output directory (default ./schemas)")
+    schema.set_defaults(func=cmd_schema)
+    chat = sub.add_parser("chat", help="talk to the assistant in the terminal")
+    chat.set_defaults(func=cmd_chat)
+    run = sub.add_parser("run", help="run the Telegram bot (long polling by default)")
+    run.add_argument("--webhook", action="store_true", help="webhook mode (WEBHOOK_URL, PORT)")
+    run.set_defaults(func=cmd_run)
+    evaluate = sub.add_parser("eval", help="measure free-text understanding")
+    evaluate.add_argument("--cases", default=None, help="labelled cases file")
+    evaluate.set_defaults(func=cmd_eval)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    setup_logging(args.log_level or "WARNING")
+    try:
+        settings = Settings.from_env()
+        return int(args.func(settings, args))
+    except ConfigError as exc:
+        sys.stderr.write(f"Configuration error: {exc}\n")
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,64 @@
+"""Problems found in the content, reported all at once, in French, with file and line.
+
+Each problem has a stable ``code`` (tests assert it) and a sentence for the staff
+member who edits the files, saying what is wrong and how to fix it.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+
+class Code(StrEnum):
+    """Kinds of problem; one per validation rule."""
+
+    YAML = "yaml"
+    SCHEMA = "schema"
+    DUPLICATE_ID = "duplicate_id"
+    UNKNOWN_TARGET = "unknown_target"
+    UNKNOWN_FLOW = "unknown_flow"
+    UNKNOWN_RESOURCE = "unknown_resource"
+    UNKNOWN_SIMULATOR = "unknown_simulator"
+    UNREACHABLE = "unreachable"
+    NO_END = "no_end"
+    UNSET_VARIABLE = "unset_variable"
+    UNKNOWN_VALUE = "unknown_value"
+    UNKNOWN_PLACEHOLDER = "unknown_placeholder"
+    MISSING_DEPARTMENT = "missing_department"
+    MISSING_FILE = "missing_file"
+    MESSAGE_TOO_LONG = "message_too_long"
+    MISSING_TEXT = "missing_text"
+    VARIABLE_CHOICE = "variable_choice"
+    UNKNOWN_CONTACT = "unknown_contact"
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing to fix; ``line`` is 1-based, ``None`` when the whole file is concerned."""
+
+    file: str
+    line: int | None
+    code: Code
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}, ligne {self.line}" if self.line else self.file
+        return f"{where} : {self.message}"
+
+
+def relative(path: Path) -> str:
+    """Path as the staff see it: relative to the working directory when possible."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """French suggestion suffix for a misspelt name, or an empty string."""
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f" — vouliez-vous dire « {close[0]} » ?" if close else ""

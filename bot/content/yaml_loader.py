@@ -1,0 +1,188 @@
+"""Strict YAML loading for files written by people who are not programmers.
+
+Why not ``yaml.safe_load``: it silently keeps the last of two duplicate keys, turns
+``non`` into ``False`` and ``10:30`` into ``630``, expands alias bombs, and forgets
+line numbers. Here every scalar stays a string (the schema converts where it asks),
+duplicate keys and aliases are errors, and every value keeps its line so that an
+error can say "ligne 42".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.composer import Composer
+from yaml.events import AliasEvent
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+MAX_FILE_BYTES = 512 * 1024
+"""Content files are small; a larger one is a mistake or an attack."""
+
+_NULLS = {"", "~", "null", "Null", "NULL"}
+_STANDARD_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:seq",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:timestamp",
+}
+
+Path_ = tuple[str | int, ...]
+
+
+class YamlError(Exception):
+    """A file that cannot be read as YAML; carries a French message and a line."""
+
+    def __init__(self, message: str, line: int | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+class _NoAliasComposer(Composer):
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:  # type: ignore[override]
+        if self.check_event(AliasEvent):  # type: ignore[no-untyped-call]
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise YamlError(
+                "les alias YAML (*nom) ne sont pas acceptés : recopiez le texte à cet endroit.",
+                event.start_mark.line + 1,
+            )
+        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+
+
+class _StrictLoader(
+    yaml.reader.Reader,
+    yaml.scanner.Scanner,
+    yaml.parser.Parser,
+    _NoAliasComposer,
+    yaml.resolver.BaseResolver,
+):
+    """Composes nodes only; no constructor, so no tag can run code."""
+
+    def __init__(self, stream: str) -> None:
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        _NoAliasComposer.__init__(self)
+        yaml.resolver.BaseResolver.__init__(self)
+
+
+@dataclass
+class Document:
+    """The plain data of one file plus the line of every value in it."""
+
+    path: Path
+    data: Any
+    lines: dict[Path_, int] = field(default_factory=dict)
+
+    def line_of(self, loc: Path_) -> int | None:
+        """Line of the deepest known part of ``loc`` (1-based)."""
+        for end in range(len(loc), -1, -1):
+            line = self.lines.get(tuple(loc[:end]))
+            if line is not None:
+                return line
+        return None
+
+
+def load_text(text: str, path: Path) -> Document:
+    """Parse ``text`` strictly; raise :class:`YamlError` with a French message."""
+    if len(text.encode("utf-8", errors="replace")) > MAX_FILE_BYTES:
+        raise YamlError(
+            f"le fichier dépasse {MAX_FILE_BYTES // 1024} Ko : découpez-le en plusieurs fichiers.",
+            None,
+        )
+    loader = _StrictLoader(text)
+    try:
+        root = loader.get_single_node()  # type: ignore[no-untyped-call]
+    except YamlError:
+        raise
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        raise YamlError(_explain_syntax(exc), line) from None
+    except yaml.YAMLError as exc:
+        raise YamlError(f"le fichier n'est pas du YAML valide ({exc}).", None) from None
+    finally:
+        loader.dispose()  # type: ignore[no-untyped-call]
+    doc = Document(path=path, data=None)
+    if root is not None:
+        doc.data = _build(root, (), doc)
+    return doc
+
+
+def load_file(path: Path) -> Document:
+    """Read and parse one file; encoding problems become a :class:`YamlError`."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise YamlError(f"impossible de lire le fichier ({exc.strerror}).", None) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise YamlError(
+            "le fichier n'est pas enregistré en UTF-8 : enregistrez-le en UTF-8 dans votre éditeur.",
+            line,
+        ) from None
+    return load_text(text, path)
+
+
+def _build(node: Node, loc: Path_, doc: Document) -> Any:
+    doc.lines[loc] = node.start_mark.line + 1
+    if node.tag.startswith("!") or (node.tag.startswith("tag:") and node.tag not in _STANDARD_TAGS):
+        raise YamlError(
+            f"la balise « {node.tag} » n'est pas acceptée : écrivez une valeur simple.",
+            node.start_mark.line + 1,
+        )
+    if isinstance(node, ScalarNode):
+        value = str(node.value)
+        if node.style is None and value in _NULLS:
+            return None
+        return value
+    if isinstance(node, SequenceNode):
+        return [_build(item, (*loc, i), doc) for i, item in enumerate(node.value)]
+    if isinstance(node, MappingNode):
+        result: dict[str, Any] = {}
+        first_line: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode):
+                raise YamlError(
+                    "une clé doit être un simple mot suivi de « : ».",
+                    key_node.start_mark.line + 1,
+                )
+            key = str(key_node.value)
+            line = key_node.start_mark.line + 1
+            if key in result:
+                raise YamlError(
+                    f"la clé « {key} » apparaît deux fois (première fois ligne {first_line[key]}) :"
+                    " gardez-en une seule.",
+                    line,
+                )
+            first_line[key] = line
+            result[key] = _build(value_node, (*loc, key), doc)
+            doc.lines[(*loc, key)] = line
+        return result
+    raise YamlError("valeur YAML inattendue.", node.start_mark.line + 1)  # pragma: no cover
+
+
+def _explain_syntax(exc: yaml.MarkedYAMLError) -> str:
+    problem = exc.problem or ""
+    if "tab" in problem:
+        hint = "remplacez les tabulations par des espaces."
+    elif "mapping values are not allowed" in problem:
+        hint = "un « : » est mal placé ; mettez le texte entre guillemets s'il contient « : »."
+    elif "could not find expected ':'" in problem:
+        hint = "il manque « : » après une clé, ou des guillemets ne sont pas refermés."
+    elif "did not find expected key" in problem or "expected <block end>" in problem:
+        hint = "l'indentation est incorrecte : alignez cette ligne avec celles du même niveau."
+    elif "found unexpected end of stream" in problem or "while scanning a quoted" in str(exc):
+        hint = "des guillemets ne sont pas refermés."
+    else:
+        hint = "vérifiez l'indentation, les « : » et les guillemets."
+    return f"syntaxe YAML incorrecte ({problem}) : {hint}"

@@ -1,0 +1,39 @@
+"""Names of the interface texts the engine needs; the words live in flows/interface.yaml."""
+
+from __future__ import annotations
+
+from typing import Final
+
+MESSAGES: Final = {
+    "incompris": (),
+    "oriente_vers": ("titre",),
+    "propositions": (),
+    "menu_perime": (),
+    "etape_disparue": (),
+    "debut_conversation": (),
+    "departement_confirmer": (),
+    "departement_inconnu": (),
+    "departement_retenu": ("departement",),
+    "nombre_invalide": ("minimum", "maximum"),
+    "contacts_departement": ("departement",),
+    "commande_inconnue": (),
+    "erreur": (),
+}
+"""Interface message keys and the placeholders each may use."""
+
+LABELS: Final = ("telephone", "sms", "email", "site", "adresse", "horaires")
+"""Labels of resource card lines."""
+
+COMMANDS: Final = (
+    "start",
+    "menu",
+    "retour",
+    "recommencer",
+    "urgence",
+    "aide",
+    "confidentialite",
+    "oubli",
+    "effacer",
+    "quitter",
+)
+"""Commands every channel understands; descriptions and typed synonyms in interface.yaml."""

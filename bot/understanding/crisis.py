@@ -1,0 +1,172 @@
+"""Crisis detection: does a message say the sender's life or safety is at risk?
+
+Checked before anything else. A miss can cost a life, a false alarm costs
+a message with help numbers, so every choice here leans towards alarm:
+
+* typo tolerance is lenient and one weak word is allowed per expression;
+* function words of an expression ("de", "je", "me") may be left out or
+  rewritten, negations are interchangeable ("pas envie de vivre" counts for
+  "plus envie de vivre"), up to two extra words may sit in between;
+* exceptions (figures of speech: "mort de rire") only neutralise the words
+  they cover. A crisis expression still fires if any of its words lies
+  outside an exception, and nothing vetoes a whole message;
+* the whole message is read, up to ``MAX_CRISIS_CHARS``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from bot.understanding.fuzzy import TokenIndex, match_sequence, min_ratio, positions_by_word
+from bot.understanding.normalise import STOP_WORDS, normalise
+
+MAX_CRISIS_CHARS: Final = 20_000
+"""Read this much of a message (five Telegram messages), not just the routing prefix."""
+MAX_GAP: Final = 2
+"""Extra words allowed between two words of an expression."""
+STRONG_SIMILARITY: Final = 85.0
+"""Word similarity counted as a sure match; one weaker word per expression is allowed."""
+SINGLE_WORD_MIN: Final = 85.0
+"""A one-word expression ("suicide") alone needs at least this similarity."""
+GLUED_MIN: Final = 88.0
+"""Similarity of a typed word to a whole expression written without spaces ("enfinir")."""
+EXCEPTION_MIN_MATCHED: Final = 2
+
+FUNCTION_WORDS: Final = STOP_WORDS | {"me", "te", "moi", "toi"}
+"""Words of an expression that may be missing: "il m'a frappé" keeps no "me"."""
+NEGATIONS: Final = frozenset({"ne", "pas", "plus", "jamais", "rien", "aucune", "aucun"})
+"""Interchangeable in crisis expressions."""
+
+
+@dataclass(frozen=True)
+class CrisisResult:
+    """is_crisis, and the staff expression that fired (never the user's text)."""
+
+    is_crisis: bool
+    matched: str | None = None
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    original: str
+    words: tuple[str, ...]
+    optional: tuple[bool, ...]
+    glued: str
+
+
+def _pattern(phrase: str) -> _Pattern | None:
+    words = tuple(normalise(phrase).split())
+    if not words:
+        return None
+    optional = tuple(word in FUNCTION_WORDS for word in words)
+    if all(optional):
+        optional = (False,) * len(words)
+    return _Pattern(phrase, words, optional, "".join(words))
+
+
+class CrisisDetector:
+    """Built once from staff-editable expressions and exceptions."""
+
+    def __init__(self, expressions: Sequence[str], exceptions: Sequence[str] = ()) -> None:
+        self._patterns = [p for p in map(_pattern, expressions) if p is not None]
+        self._exceptions = [p for p in map(_pattern, exceptions) if p is not None]
+        vocabulary = {word for p in self._patterns for word in p.words}
+        self._negations_known = sorted(vocabulary & NEGATIONS)
+        self._index = TokenIndex(vocabulary, lenient=True)
+        self._exception_index = TokenIndex({w for p in self._exceptions for w in p.words})
+        self._glued_index = TokenIndex(
+            {p.glued for p in self._patterns if len(p.words) > 1 and len(p.glued) >= 6},
+            lenient=True,
+        )
+
+    def detect(self, text: str) -> CrisisResult:
+        """Alarm if any expression is found outside exception spans."""
+        typed = normalise(text, max_chars=MAX_CRISIS_CHARS).split()
+        if not typed:
+            return CrisisResult(False)
+        covered = self._exception_spans(typed)
+        found = positions_by_word(typed, self._index, exact_only=FUNCTION_WORDS - NEGATIONS)
+        glued = {
+            word: positions
+            for word, positions in positions_by_word(typed, self._glued_index).items()
+            if any(similarity >= GLUED_MIN for _, similarity in positions)
+        }
+        negated = [
+            (position, 100.0) for position, word in enumerate(typed) if word in NEGATIONS
+        ]
+        for word in self._negations_known:
+            found[word] = sorted({*found.get(word, []), *negated})
+        for pattern in self._patterns:
+            if self._matches(pattern, found, glued, covered):
+                return CrisisResult(True, pattern.original)
+        return CrisisResult(False)
+
+    def _matches(
+        self,
+        pattern: _Pattern,
+        found: dict[str, list[tuple[int, float]]],
+        glued: dict[str, list[tuple[int, float]]],
+        covered: set[int],
+    ) -> bool:
+        """Does ``pattern`` occur, with at least one word outside ``covered``?"""
+        if len(pattern.words) == 1:
+            return any(
+                similarity >= SINGLE_WORD_MIN and position not in covered
+                for position, similarity in found.get(pattern.words[0], ())
+            )
+        if any(
+            similarity >= GLUED_MIN and position not in covered
+            for position, similarity in glued.get(pattern.glued, ())
+        ):
+            return True
+        slots = []
+        for word, optional in zip(pattern.words, pattern.optional, strict=True):
+            candidates = found.get(word, [])
+            if not candidates and not optional:
+                return False
+            slots.append((candidates, optional))
+        score = match_sequence(
+            slots,
+            max_gap=MAX_GAP,
+            min_matched=2,
+            strong=STRONG_SIMILARITY,
+            max_weak=1,
+            covered=covered,
+        )
+        return score is not None
+
+    def _exception_spans(self, typed: list[str]) -> set[int]:
+        """Positions covered by an exception, matched contiguously and strictly."""
+        covered: set[int] = set()
+        if not self._exceptions:
+            return covered
+        starts = [
+            position
+            for position, word in enumerate(typed)
+            if self._exception_index.lookup(word, fuzzy=word not in STOP_WORDS)
+        ]
+        for pattern in self._exceptions:
+            for start in starts:
+                span = self._exception_at(pattern, typed, start)
+                if span:
+                    covered.update(span)
+        return covered
+
+    def _exception_at(self, pattern: _Pattern, typed: list[str], start: int) -> list[int]:
+        position, span = start, []
+        for word, optional in zip(pattern.words, pattern.optional, strict=True):
+            if position < len(typed) and self._same(typed[position], word):
+                span.append(position)
+                position += 1
+            elif not optional:
+                return []
+        needed = 1 if len(pattern.words) == 1 else EXCEPTION_MIN_MATCHED
+        return span if len(span) >= needed and span[0] == start else []
+
+    def _same(self, typed_word: str, known: str) -> bool:
+        if typed_word == known:
+            return True
+        similarity = self._exception_index.lookup(typed_word).get(known, 0.0)
+        return similarity >= min_ratio(len(known))

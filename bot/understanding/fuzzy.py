@@ -1,0 +1,169 @@
+"""Token-level fuzzy matching whose typo tolerance grows with word length.
+
+Comparing whole messages hides typos inside long sentences, so matchers
+compare word to word: "acident" is close to "accident", yet "aide" must
+not match "aine". Short words therefore need exact matches and long words
+tolerate one or two slips. Scores are rapidfuzz ``fuzz.ratio`` (0-100) on
+already normalised tokens, hence ``processor=None``.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Mapping, Sequence, Set
+from typing import Final
+
+from rapidfuzz import fuzz, process
+
+PREFIX_SIMILARITY: Final = 90.0
+"""Score given when a typed word extends a known word ("sectes", "epuisement" for
+"secte", "epuise"): French inflects by suffix."""
+PREFIX_MIN_LEN: Final = 5
+PREFIX_MAX_SUFFIX: Final = 4
+MIN_FUZZY_QUERY_LEN: Final = 3
+"""Typed words shorter than this are only looked up exactly."""
+_CACHE_SIZE: Final = 4_096
+
+
+def min_ratio(length: int, *, lenient: bool = False) -> float:
+    """Smallest ``fuzz.ratio`` accepted against a known word of ``length`` chars.
+
+    Standard: exact up to 3 letters, about one slip up to 7, two beyond.
+    Lenient (crisis, where a miss is worse than a false alarm): exact up to
+    2 letters, then roughly one slip in four letters.
+    """
+    if lenient:
+        if length <= 2:
+            return 100.0
+        return 80.0 if length == 3 else 75.0
+    if length <= 3:
+        return 100.0
+    if length == 4:
+        return 85.0
+    return 80.0 if length <= 7 else 75.0
+
+
+class TokenIndex:
+    """A vocabulary of known words, queried with typed words.
+
+    Built once; ``lookup`` is called per typed word and memoised because
+    users reuse the same few hundred words.
+    """
+
+    def __init__(
+        self, vocabulary: Iterable[str], *, lenient: bool = False, prefixes: bool = False
+    ) -> None:
+        self._words: list[str] = sorted(set(vocabulary) - {""}, key=len)
+        self._lengths: list[int] = [len(word) for word in self._words]
+        self._known: frozenset[str] = frozenset(self._words)
+        self._lenient = lenient
+        self._prefixes = prefixes
+        self._floor = min_ratio(8, lenient=lenient)
+        self._cache: dict[tuple[str, bool], Mapping[str, float]] = {}
+
+    def __contains__(self, word: object) -> bool:
+        return word in self._known
+
+    def lookup(self, token: str, *, fuzzy: bool = True) -> Mapping[str, float]:
+        """Known words similar enough to ``token``, with their similarity (0-100)."""
+        key = (token, fuzzy)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        found = self._compute(token, fuzzy)
+        if len(self._cache) >= _CACHE_SIZE:
+            self._cache.clear()
+        self._cache[key] = found
+        return found
+
+    def _compute(self, token: str, fuzzy: bool) -> Mapping[str, float]:
+        found: dict[str, float] = {}
+        if token in self._known:
+            found[token] = 100.0
+        if not fuzzy or len(token) < MIN_FUZZY_QUERY_LEN:
+            return found
+        # ratio = 2*common/(a+b) caps what a length gap allows: slice the
+        # length-sorted vocabulary to the reachable band.
+        share = self._floor / 100.0
+        lo = bisect_left(self._lengths, int(len(token) * share / (2 - share)))
+        hi = bisect_right(self._lengths, int(len(token) * (2 - share) / share) + 1)
+        for word, score, _ in process.extract(
+            token,
+            self._words[lo:hi],
+            scorer=fuzz.ratio,
+            processor=None,
+            limit=None,
+            score_cutoff=self._floor,
+        ):
+            if score >= min_ratio(len(word), lenient=self._lenient):
+                found[word] = max(found.get(word, 0.0), float(score))
+        if self._prefixes:
+            for cut in range(max(PREFIX_MIN_LEN, len(token) - PREFIX_MAX_SUFFIX), len(token)):
+                stem = token[:cut]
+                if stem in self._known:
+                    found[stem] = max(found.get(stem, 0.0), PREFIX_SIMILARITY)
+        return found
+
+
+def positions_by_word(
+    message: Sequence[str], index: TokenIndex, *, exact_only: Set[str] = frozenset()
+) -> dict[str, list[tuple[int, float]]]:
+    """Map each known word to the (position, similarity) pairs where it was typed.
+
+    Typed words in ``exact_only`` (typically stop words, which users spell
+    right) skip the fuzzy search.
+    """
+    found: dict[str, list[tuple[int, float]]] = {}
+    for position, token in enumerate(message):
+        for word, score in index.lookup(token, fuzzy=token not in exact_only).items():
+            found.setdefault(word, []).append((position, score))
+    return found
+
+
+def match_sequence(
+    slots: Sequence[tuple[Sequence[tuple[int, float]], bool]],
+    *,
+    max_gap: int,
+    min_matched: int,
+    strong: float = 0.0,
+    max_weak: int | None = None,
+    covered: Set[int] = frozenset(),
+) -> float | None:
+    """Best mean similarity of an in-order match of ``slots``, or None.
+
+    Each slot is (candidate (position, similarity) pairs sorted by position,
+    optional?). Consecutive matched words may have at most ``max_gap`` other
+    words between them; optional slots may be skipped. At most ``max_weak``
+    matched words may score below ``strong``, at least ``min_matched`` words
+    must match, and at least one matched position must lie outside ``covered``
+    (spans neutralised by exceptions).
+    """
+    # state: (last position, weak count, matched count, any outside covered) -> best sum
+    states: dict[tuple[int, int, int, bool], float] = {(-1, 0, 0, False): 0.0}
+    for candidates, optional in slots:
+        positions = [position for position, _ in candidates]
+        following: dict[tuple[int, int, int, bool], float] = dict(states) if optional else {}
+        for (last, weak, count, outside), total in states.items():
+            if count == 0:
+                window = candidates
+            else:
+                lo = bisect_right(positions, last)
+                hi = bisect_right(positions, last + 1 + max_gap)
+                window = candidates[lo:hi]
+            for position, similarity in window:
+                weak_after = weak + (similarity < strong)
+                if max_weak is not None and weak_after > max_weak:
+                    continue
+                key = (position, weak_after, count + 1, outside or position not in covered)
+                score = total + similarity
+                if following.get(key, -1.0) < score:
+                    following[key] = score
+        states = following
+        if not states:
+            return None
+    means = [
+        total / count
+        for (_, _, count, outside), total in states.items()
+        if count >= min_matched and outside
+    ]
+    return max(means, default=None)

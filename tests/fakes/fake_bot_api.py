@@ -1,0 +1,936 @@
+"""A fake Telegram Bot API server, so end-to-end tests can run the real bot against HTTP.
+
+python-telegram-bot talks to it exactly as it talks to ``api.telegram.org``::
+
+    async with FakeBotApi() as api:
+        app = ApplicationBuilder().token(FAKE_TOKEN).base_url(api.base_url).build()
+
+The fake enforces the Telegram rules the bot is most likely to break (text length after entity
+parsing, strict HTML, inline keyboard limits, the 48 h delete window, "message is not modified",
+one answer per callback query, unknown chats) with Telegram's own error descriptions, and lets
+tests play the user's side (``user_sends_text``, ``user_presses``...), inject failures
+(``fail_next``) and inspect what the bot did (``sent_messages``, ``calls``, ``errors``).
+
+Known, deliberate differences with Telegram (all documented where they happen):
+* webhooks may point at any port over plain HTTP on 127.0.0.1/localhost (Telegram demands HTTPS
+  on 443, 80, 88 or 8443) — other hosts still get Telegram's checks;
+* a bare ``&`` in HTML text is rejected (Telegram keeps it literally), see ``telegram_html``;
+* only ``parse_mode=HTML`` (or none) is implemented; other modes get "unsupported parse_mode";
+* updates are delivered to the webhook one at a time, in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import re
+import socket
+import time
+from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from types import EllipsisType
+from typing import Any, NamedTuple, Self
+from urllib.parse import urlsplit
+
+import aiohttp
+from aiohttp import web
+
+from .telegram_html import EntityParseError, parse_html, strip_text, utf16_len
+
+FAKE_TOKEN = "123456789:AAH-fake-token-for-tests-only_abcdefgh"
+MAX_TEXT_LENGTH = 4096
+DELETE_WINDOW_SECONDS = 48 * 3600
+JsonDict = dict[str, Any]
+
+_NOT_MODIFIED = (
+    "message is not modified: specified new message content and reply markup are exactly "
+    "the same as a current content and reply markup of the message"
+)
+_QUERY_TOO_OLD = "query is too old and response timeout expired or query ID is invalid"
+_DEFAULT_EXCLUDED_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
+_INT_PARAMS = frozenset(
+    {"chat_id", "message_id", "offset", "limit", "timeout", "max_connections", "cache_time",
+     "user_id"}
+)
+_BOOL_PARAMS = frozenset({"drop_pending_updates", "show_alert", "allow_sending_without_reply"})
+_JSON_PARAMS = frozenset(
+    {"reply_markup", "allowed_updates", "message_ids", "commands", "scope", "entities",
+     "reply_parameters", "link_preview_options"}
+)
+_BUTTON_KINDS = ("url", "callback_data", "web_app", "login_url", "switch_inline_query",
+                 "switch_inline_query_current_chat", "switch_inline_query_chosen_chat",
+                 "copy_text", "callback_game", "pay")
+_CHAT_ACTIONS = frozenset({"typing", "upload_photo", "record_video", "upload_video",
+                           "record_voice", "upload_voice", "upload_document", "choose_sticker",
+                           "find_location", "record_video_note", "upload_video_note"})
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+_COMMAND = re.compile(r"[a-z0-9_]{1,32}")
+_WEBHOOK_RETRY_DELAYS = (0.0, 0.05, 0.1, 0.2, 0.4)  # Telegram retries, then gives up
+
+
+class ApiError(Exception):
+    """A Telegram error response; raised by method handlers, turned into JSON by the server."""
+
+    def __init__(self, error_code: int, description: str, retry_after: int | None = None):
+        super().__init__(description)
+        self.error_code, self.description, self.retry_after = error_code, description, retry_after
+
+
+def _bad(description: str) -> ApiError:
+    return ApiError(400, f"Bad Request: {description}")
+
+
+class Call(NamedTuple):
+    """One Bot API request as the fake received it (params decoded, see ``_normalize``)."""
+
+    method: str
+    params: JsonDict
+    at: float  # time.monotonic()
+
+
+class ErrorRecord(NamedTuple):
+    """An error the fake answered; ``injected`` tells ``fail_next`` errors from rule breaches."""
+
+    method: str
+    error_code: int
+    description: str
+    injected: bool
+
+
+@dataclass
+class StoredMessage:
+    """Every message the fake knows, sent by the bot or by a user, with its current state."""
+
+    message_id: int
+    chat_id: int
+    sender: JsonDict
+    from_bot: bool
+    date: int
+    text: str | None = None
+    html: str | None = None
+    entities: list[JsonDict] = field(default_factory=list)
+    reply_markup: JsonDict | None = None
+    edit_date: int | None = None
+    extra: JsonDict = field(default_factory=dict)  # sticker, photo, voice...
+
+
+@dataclass
+class _Pending:
+    update: JsonDict
+    forced: bool = False  # a redelivery: survives the offset that already confirmed its id
+    fetched: bool = False
+
+    @property
+    def update_id(self) -> int:
+        return int(self.update["update_id"])
+
+
+def _normalize(raw: dict[str, Any]) -> JsonDict:
+    """Decode form values: PTB sends every parameter as a string, nested ones JSON-encoded."""
+    params: JsonDict = {}
+    for key, value in raw.items():
+        if isinstance(value, str):
+            if key in _JSON_PARAMS:
+                try:
+                    value = json.loads(value)
+                except ValueError:
+                    what = "reply keyboard markup" if key == "reply_markup" else key
+                    raise _bad(f"can't parse {what} JSON object") from None
+            elif key in _INT_PARAMS and re.fullmatch(r"-?\d+", value.strip()):
+                value = int(value)
+            elif key in _BOOL_PARAMS:
+                value = value.strip().lower() in ("true", "1")
+        params[key] = value
+    return params
+
+
+async def _read_params(request: web.Request) -> dict[str, Any]:
+    """Telegram accepts query strings, urlencoded forms, multipart forms and JSON bodies."""
+    params: dict[str, Any] = dict(request.query)
+    if request.content_type == "application/json":
+        try:
+            body = await request.json()
+        except ValueError:
+            raise _bad("can't parse JSON encoded request") from None
+        if not isinstance(body, dict):
+            raise _bad("JSON object expected")
+        params.update(body)
+    elif request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        for key, value in (await request.post()).items():
+            params[key] = value if isinstance(value, str) else {"filename": value.filename}
+    return params
+
+
+def _check_inline_markup(markup: Any) -> JsonDict | None:
+    """Validate reply_markup; return it if it is an inline keyboard (the only kind echoed)."""
+    if markup is None:
+        return None
+    if not isinstance(markup, dict):
+        raise _bad("can't parse reply keyboard markup JSON object")
+    if "inline_keyboard" not in markup:
+        if any(key in markup for key in ("keyboard", "remove_keyboard", "force_reply")):
+            return None
+        raise _bad("can't parse reply keyboard markup JSON object")
+    rows = markup["inline_keyboard"]
+    if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
+        raise _bad('field "inline_keyboard" of the InlineKeyboardMarkup must be an Array of Arrays')
+    buttons = [button for row in rows for button in row]
+    if len(buttons) > 100:
+        raise _bad("BUTTONS_TOO_MUCH")
+    for button in buttons:
+        if not isinstance(button, dict) or not isinstance(button.get("text"), str):
+            raise _bad('can\'t parse inline keyboard button: Field "text" must be of type String')
+        if not button["text"].strip():
+            raise _bad("BUTTON_TEXT_INVALID")
+        kinds = [kind for kind in _BUTTON_KINDS if kind in button]
+        if not kinds:
+            raise _bad(
+                "can't parse inline keyboard button: Text buttons are unallowed in the inline "
+                "keyboard"
+            )
+        if len(kinds) > 1:
+            raise _bad("can't parse inline keyboard button: exactly one optional field expected")
+        data = button.get("callback_data")
+        if "callback_data" in button and (
+            not isinstance(data, str) or not 1 <= len(data.encode("utf-8")) <= 64
+        ):
+            raise _bad("BUTTON_DATA_INVALID")
+        if "url" in button:
+            url = urlsplit(str(button["url"]))
+            if url.scheme not in ("http", "https", "tg") or not (url.netloc or url.scheme == "tg"):
+                raise _bad("BUTTON_URL_INVALID")
+    return markup
+
+
+class FakeBotApi:
+    """In-process Telegram Bot API: an aiohttp server plus a test-control API on one event loop."""
+
+    def __init__(self, token: str = FAKE_TOKEN, *, strict_ampersand: bool = True) -> None:
+        self.token = token
+        self.strict_ampersand = strict_ampersand
+        self.bot_user: JsonDict = {
+            "id": int(token.split(":", 1)[0]), "is_bot": True, "first_name": "Entraide Kiné",
+            "username": "entraide_kine_test_bot", "can_join_groups": True,
+            "can_read_all_group_messages": False, "supports_inline_queries": False,
+            "can_connect_to_business": False, "has_main_web_app": False,
+        }
+        self.port = 0
+        self.calls: list[Call] = []
+        self.errors: list[ErrorRecord] = []
+        self.answered_callbacks: list[JsonDict] = []
+        self.webhook_deliveries: list[tuple[int, int | str]] = []  # (update_id, status or error)
+        self._clock_offset = 0.0
+        self._chats: dict[int, JsonDict] = {}
+        self._messages: defaultdict[int, dict[int, StoredMessage]] = defaultdict(dict)
+        self._deleted: defaultdict[int, list[int]] = defaultdict(list)
+        self._last_message_id: defaultdict[int, int] = defaultdict(int)
+        self._last_update_id = 100_000
+        self._callback_ids = 5_000_000_000_000_000
+        self._pending: list[_Pending] = []
+        self._open_callbacks: set[str] = set()
+        self._commands: dict[tuple[str, str], list[JsonDict]] = {}
+        self._failures: defaultdict[str, deque[ApiError]] = defaultdict(deque)
+        self._allowed_updates: list[str] = []
+        self._webhook: JsonDict = {}
+        self._webhook_description = ""  # setWebhook/deleteWebhook answer with one
+        self._webhook_route: str | None = None
+        self._webhook_task: asyncio.Task[None] | None = None
+        self._poll_generation = 0
+        self._changed = asyncio.Event()
+        self._closing = False
+        self._runner: web.AppRunner | None = None
+        self._session: aiohttp.ClientSession | None = None
+        handlers: dict[str, Callable[[JsonDict], Awaitable[Any]]] = {
+            "getMe": self._get_me, "getUpdates": self._get_updates,
+            "setWebhook": self._set_webhook, "deleteWebhook": self._delete_webhook,
+            "getWebhookInfo": self._get_webhook_info, "setMyCommands": self._set_my_commands,
+            "getMyCommands": self._get_my_commands, "deleteMyCommands": self._delete_my_commands,
+            "sendMessage": self._send_message, "editMessageText": self._edit_message_text,
+            "editMessageReplyMarkup": self._edit_message_reply_markup,
+            "answerCallbackQuery": self._answer_callback_query,
+            "deleteMessage": self._delete_message, "deleteMessages": self._delete_messages,
+            "sendChatAction": self._send_chat_action, "close": self._true, "logOut": self._true,
+        }
+        # Telegram method names are case-insensitive; calls are recorded under the canonical one.
+        self._methods = {name.lower(): (name, handler) for name, handler in handlers.items()}
+
+    # ----------------------------------------------------------------- lifecycle and URLs
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    @property
+    def base_file_url(self) -> str:
+        """File downloads are not implemented: anything under it answers 404."""
+        return f"http://127.0.0.1:{self.port}/file/bot"
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        await self._runner.setup()
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        self.port = sock.getsockname()[1]
+        await web.SockSite(self._runner, sock).start()
+        self._session = aiohttp.ClientSession()
+
+    async def stop(self) -> None:
+        self._closing = True
+        self._notify()  # long polls return at once instead of holding the shutdown
+        await self._stop_webhook_worker()
+        if self._session is not None:
+            await self._session.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    # ----------------------------------------------------------------- clock
+    def now(self) -> float:
+        """The fake's wall clock (``time.time()`` shifted by ``advance_clock``)."""
+        return time.time() + self._clock_offset
+
+    def advance_clock(self, seconds: float) -> None:
+        """Age every known message and query, e.g. past the 48 h delete window."""
+        self._clock_offset += seconds
+
+    # ----------------------------------------------------------------- HTTP plumbing
+    async def _handle(self, request: web.Request) -> web.Response:
+        token, name = request.match_info["token"], request.match_info["method"]
+        if ":" not in token:  # Telegram answers 404 to malformed tokens, 401 to wrong ones
+            return self._error_response(name, ApiError(404, "Not Found"), injected=False)
+        if token != self.token:
+            return self._error_response(name, ApiError(401, "Unauthorized"), injected=False)
+        if name.lower() not in self._methods:
+            return self._error_response(name, ApiError(404, "Not Found"), injected=False)
+        method, handler = self._methods[name.lower()]
+        params: JsonDict = {}
+        try:
+            params = await _read_params(request)
+            params = _normalize(params)
+        except ApiError as error:
+            self.calls.append(Call(method, params, time.monotonic()))
+            return self._error_response(method, error, injected=False)
+        self.calls.append(Call(method, params, time.monotonic()))
+        self._notify()
+        if self._failures[method]:
+            return self._error_response(method, self._failures[method].popleft(), injected=True)
+        try:
+            result = await handler(params)
+        except ApiError as error:
+            return self._error_response(method, error, injected=False)
+        body: JsonDict = {"ok": True, "result": result}
+        if method in ("setWebhook", "deleteWebhook"):
+            body["description"] = self._webhook_description
+        return web.json_response(body)
+
+    def _error_response(self, method: str, error: ApiError, *, injected: bool) -> web.Response:
+        self.errors.append(ErrorRecord(method, error.error_code, error.description, injected))
+        self._notify()
+        if error.error_code in (502, 504):  # nginx in front of Telegram answers in HTML
+            html = f"<html><body><h1>{error.error_code} {error.description}</h1></body></html>"
+            return web.Response(status=error.error_code, text=html, content_type="text/html")
+        body: JsonDict = {
+            "ok": False, "error_code": error.error_code, "description": error.description
+        }
+        if error.retry_after is not None:
+            body["parameters"] = {"retry_after": error.retry_after}
+        return web.json_response(body, status=error.error_code)
+
+    def _notify(self) -> None:
+        """Wake every waiter (long polls, webhook worker, test waiters) to re-check state."""
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    async def _wait_until(self, predicate: Callable[[], bool], within: float) -> bool:
+        """Re-check ``predicate`` after every state change, for at most ``within`` seconds."""
+        # asyncio.timeout rather than wait_for: on 3.11 wait_for may swallow a cancellation
+        # that races with the event being set, which would keep the webhook worker alive.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(within):
+                while not predicate():
+                    await self._changed.wait()
+                return True
+        return predicate()
+
+    # ----------------------------------------------------------------- failure injection
+    def fail_next(
+        self,
+        method: str,
+        *,
+        error_code: int,
+        description: str | None = None,
+        retry_after: int | None = None,
+        times: int = 1,
+    ) -> None:
+        """Make the next ``times`` calls of ``method`` fail without being applied."""
+        defaults = {
+            429: f"Too Many Requests: retry after {retry_after}",
+            403: "Forbidden: bot was blocked by the user",
+            500: "Internal Server Error",
+            502: "Bad Gateway",
+            504: "Gateway Time-out",
+        }
+        canonical = self._methods.get(method.lower(), (method, None))[0]
+        if description is None:
+            description = defaults.get(error_code, "Bad Request: injected failure")
+        for _ in range(times):
+            self._failures[canonical].append(ApiError(error_code, description, retry_after))
+
+    # ----------------------------------------------------------------- messages and chats
+    def _store(self, chat_id: int, sender: JsonDict, **fields: Any) -> StoredMessage:
+        self._last_message_id[chat_id] += 1
+        message = StoredMessage(
+            self._last_message_id[chat_id], chat_id, sender, sender["is_bot"], int(self.now()),
+            **fields,
+        )
+        self._messages[chat_id][message.message_id] = message
+        return message
+
+    def _payload(self, message: StoredMessage) -> JsonDict:
+        payload: JsonDict = {
+            "message_id": message.message_id, "from": message.sender,
+            "chat": self._chats[message.chat_id], "date": message.date,
+        }
+        if message.edit_date is not None:
+            payload["edit_date"] = message.edit_date
+        if message.text is not None:
+            payload["text"] = message.text
+            if message.entities:
+                payload["entities"] = message.entities
+        payload.update(message.extra)
+        if message.reply_markup is not None:
+            payload["reply_markup"] = message.reply_markup
+        return payload
+
+    def _chat_id(self, params: JsonDict) -> int:
+        value = params.get("chat_id")
+        if value is None or value == "":
+            raise _bad("chat_id is empty")
+        if isinstance(value, str) and value.startswith("@"):
+            for chat in self._chats.values():
+                if chat.get("username") == value[1:]:
+                    return int(chat["id"])
+        if isinstance(value, int) and value in self._chats:
+            return value
+        raise _bad("chat not found")
+
+    def _message_id(self, params: JsonDict) -> int:
+        value = params.get("message_id")
+        if not isinstance(value, int):
+            raise _bad("message identifier is not specified")
+        return value
+
+    def _render(self, params: JsonDict) -> tuple[str, str, list[JsonDict]]:
+        """Apply parse_mode; return (visible text, raw text, entities) or raise Telegram's 400."""
+        raw = params.get("text")
+        if not isinstance(raw, str):
+            raise _bad("message text is empty")
+        mode = str(params.get("parse_mode") or "").lower()
+        if mode == "html":
+            try:
+                text, entities = parse_html(raw, strict_ampersand=self.strict_ampersand)
+            except EntityParseError as error:
+                raise _bad(f"can't parse entities: {error}") from None
+        elif mode:
+            raise _bad("unsupported parse_mode")  # MarkdownV2 exists but the fake lacks it
+        else:
+            text, entities = raw, list(params.get("entities") or [])
+        text, entities = strip_text(text, entities)
+        if not text:
+            raise _bad("message text is empty")
+        if len(text) > MAX_TEXT_LENGTH:
+            raise _bad("message is too long")
+        return text, raw, entities
+
+    def _bot_message(self, params: JsonDict, action: str) -> StoredMessage:
+        if "inline_message_id" in params:
+            raise _bad("inline messages are not supported by the fake")
+        chat_id, message_id = self._chat_id(params), self._message_id(params)
+        message = self._messages[chat_id].get(message_id)
+        if message is None:
+            raise _bad(f"message to {action} not found")
+        if not message.from_bot:
+            raise _bad(f"message can't be {action}ed")
+        return message
+
+    def _check_deletable(self, message: StoredMessage) -> None:
+        private = self._chats[message.chat_id]["type"] == "private"
+        if not (private or message.from_bot):
+            raise _bad("message can't be deleted")  # the fake models no admin rights
+        if self.now() - message.date >= DELETE_WINDOW_SECONDS:
+            raise _bad("message can't be deleted for everyone")
+
+    # ----------------------------------------------------------------- Bot API methods
+    async def _true(self, params: JsonDict) -> bool:
+        return True
+
+    async def _get_me(self, params: JsonDict) -> JsonDict:
+        return self.bot_user
+
+    async def _send_message(self, params: JsonDict) -> JsonDict:
+        chat_id = self._chat_id(params)
+        text, raw, entities = self._render(params)
+        markup = _check_inline_markup(params.get("reply_markup"))
+        reply = params.get("reply_parameters") or {}
+        if "reply_to_message_id" in params:
+            reply = {"message_id": int(params["reply_to_message_id"])}
+        if reply and reply.get("message_id") not in self._messages[chat_id]:
+            allowed = reply.get("allow_sending_without_reply") or params.get(
+                "allow_sending_without_reply"
+            )
+            if not allowed:
+                raise _bad("message to be replied not found")
+        message = self._store(
+            chat_id, self.bot_user, text=text, html=raw, entities=entities, reply_markup=markup
+        )
+        self._notify()
+        return self._payload(message)
+
+    async def _edit_message_text(self, params: JsonDict) -> JsonDict:
+        message = self._bot_message(params, "edit")
+        text, raw, entities = self._render(params)
+        # Omitting reply_markup in an edit removes the keyboard, as on Telegram.
+        markup = _check_inline_markup(params.get("reply_markup"))
+        if (text, entities, markup) == (message.text, message.entities, message.reply_markup):
+            raise _bad(_NOT_MODIFIED)
+        message.text, message.html, message.entities = text, raw, entities
+        message.reply_markup, message.edit_date = markup, int(self.now())
+        self._notify()
+        return self._payload(message)
+
+    async def _edit_message_reply_markup(self, params: JsonDict) -> JsonDict:
+        message = self._bot_message(params, "edit")
+        markup = _check_inline_markup(params.get("reply_markup"))
+        if markup == message.reply_markup:
+            raise _bad(_NOT_MODIFIED)
+        message.reply_markup, message.edit_date = markup, int(self.now())
+        self._notify()
+        return self._payload(message)
+
+    async def _delete_message(self, params: JsonDict) -> bool:
+        chat_id, message_id = self._chat_id(params), self._message_id(params)
+        message = self._messages[chat_id].get(message_id)
+        if message is None:
+            raise _bad("message to delete not found")
+        self._check_deletable(message)
+        del self._messages[chat_id][message_id]
+        self._deleted[chat_id].append(message_id)
+        self._notify()
+        return True
+
+    async def _delete_messages(self, params: JsonDict) -> bool:
+        """Skips messages that are missing or too old, as Telegram does; fails if none goes."""
+        chat_id, ids = self._chat_id(params), params.get("message_ids")
+        if not isinstance(ids, list) or not ids:
+            raise _bad("message identifiers are not specified")
+        if len(ids) > 100:
+            raise _bad("too many message identifiers specified")
+        deleted = 0
+        for message_id in ids:
+            with contextlib.suppress(ApiError):
+                await self._delete_message({"chat_id": chat_id, "message_id": int(message_id)})
+                deleted += 1
+        if not deleted:
+            raise _bad("message to delete not found")
+        return True
+
+    async def _answer_callback_query(self, params: JsonDict) -> bool:
+        query_id = str(params.get("callback_query_id", ""))
+        if query_id not in self._open_callbacks:
+            raise _bad(_QUERY_TOO_OLD)
+        text = params.get("text")
+        if text is not None and len(str(text)) > 200:
+            raise _bad("MESSAGE_TOO_LONG")
+        self._open_callbacks.discard(query_id)
+        self.answered_callbacks.append(
+            {"id": query_id, "text": text, "show_alert": bool(params.get("show_alert")),
+             "url": params.get("url")}
+        )
+        self._notify()
+        return True
+
+    async def _send_chat_action(self, params: JsonDict) -> bool:
+        self._chat_id(params)
+        if params.get("action") not in _CHAT_ACTIONS:
+            raise _bad("wrong parameter action in request")
+        return True
+
+    def _commands_key(self, params: JsonDict) -> tuple[str, str]:
+        scope = params.get("scope") or {"type": "default"}
+        return json.dumps(scope, sort_keys=True), str(params.get("language_code") or "")
+
+    async def _set_my_commands(self, params: JsonDict) -> bool:
+        commands = params.get("commands")
+        if not isinstance(commands, list):
+            raise _bad("can't parse commands JSON object")
+        if len(commands) > 100:
+            raise _bad("too many commands specified")
+        for command in commands:
+            if not isinstance(command, dict) or not _COMMAND.fullmatch(str(command.get("command"))):
+                raise _bad("BOT_COMMAND_INVALID")
+            if not 1 <= len(str(command.get("description") or "").strip()) <= 256:
+                raise _bad("BOT_COMMAND_DESCRIPTION_INVALID")
+        self._commands[self._commands_key(params)] = [
+            {"command": c["command"], "description": c["description"]} for c in commands
+        ]
+        self._notify()
+        return True
+
+    async def _get_my_commands(self, params: JsonDict) -> list[JsonDict]:
+        return self._commands.get(self._commands_key(params), [])
+
+    async def _delete_my_commands(self, params: JsonDict) -> bool:
+        self._commands.pop(self._commands_key(params), None)
+        return True
+
+    # ----------------------------------------------------------------- updates: polling
+    async def _get_updates(self, params: JsonDict) -> list[JsonDict]:
+        if self._webhook:
+            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; "
+                                "use deleteWebhook to delete the webhook first")
+        offset = int(params.get("offset") or 0)
+        limit = min(max(int(params.get("limit") or 100), 1), 100)
+        timeout = max(float(params.get("timeout") or 0), 0.0)
+        if isinstance(params.get("allowed_updates"), list):
+            self._allowed_updates = list(params["allowed_updates"])
+        if offset > 0:  # everything below the offset is confirmed (except fresh redeliveries)
+            self._pending = [
+                p for p in self._pending if p.update_id >= offset or (p.forced and not p.fetched)
+            ]
+        elif offset < 0:
+            self._pending = self._pending[offset:]
+        self._poll_generation += 1
+        generation = self._poll_generation
+        self._notify()  # an older long poll still waiting gets its 409 now
+        await self._wait_until(
+            lambda: bool(self._pending) or self._closing or bool(self._webhook)
+            or generation != self._poll_generation,
+            timeout,
+        )
+        if generation != self._poll_generation:
+            raise ApiError(409, "Conflict: terminated by other getUpdates request; make sure "
+                                "that only one bot instance is running")
+        if self._webhook:
+            raise ApiError(409, "Conflict: terminated by setWebhook request")
+        batch = self._pending[:limit]
+        for pending in batch:
+            pending.fetched = True
+        self._notify()
+        return [pending.update for pending in batch]
+
+    # ----------------------------------------------------------------- updates: webhook
+    async def _set_webhook(self, params: JsonDict) -> bool:
+        url = str(params.get("url") or "")
+        if not url:
+            return await self._delete_webhook(params)
+        parts = urlsplit(url)
+        if parts.hostname not in ("127.0.0.1", "localhost"):  # tests may use any local port
+            if parts.scheme != "https":
+                raise _bad("bad webhook: An HTTPS URL must be provided for webhook")
+            if (parts.port or 443) not in (443, 80, 88, 8443):
+                raise _bad("bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443")
+        secret = params.get("secret_token") or None
+        if secret is not None and not _SECRET_TOKEN.fullmatch(str(secret)):
+            raise _bad("secret token contains unallowed characters")
+        max_connections = int(params.get("max_connections") or 40)
+        if not 1 <= max_connections <= 100:
+            raise _bad("bad webhook: max_connections must be between 1 and 100")
+        already = self._webhook.get("url") == url
+        await self._stop_webhook_worker()
+        if params.get("drop_pending_updates"):
+            self._pending.clear()
+        if isinstance(params.get("allowed_updates"), list):
+            self._allowed_updates = list(params["allowed_updates"])
+        self._webhook = {"url": url, "secret_token": secret, "max_connections": max_connections}
+        self._webhook_description = "Webhook is already set" if already else "Webhook was set"
+        self._webhook_task = asyncio.create_task(self._deliver_forever())
+        self._notify()
+        return True
+
+    async def _delete_webhook(self, params: JsonDict) -> bool:
+        was_set = bool(self._webhook)
+        await self._stop_webhook_worker()
+        self._webhook = {}
+        if params.get("drop_pending_updates"):
+            self._pending.clear()
+        self._webhook_description = "Webhook was deleted" if was_set else "Webhook is already deleted"
+        self._notify()
+        return True
+
+    async def _get_webhook_info(self, params: JsonDict) -> JsonDict:
+        info: JsonDict = {
+            "url": self._webhook.get("url", ""), "has_custom_certificate": False,
+            "pending_update_count": len(self._pending),
+        }
+        if self._webhook:
+            info["max_connections"] = self._webhook["max_connections"]
+            info["ip_address"] = "127.0.0.1"
+            for key in ("last_error_date", "last_error_message"):
+                if key in self._webhook:
+                    info[key] = self._webhook[key]
+        if self._allowed_updates:
+            info["allowed_updates"] = self._allowed_updates
+        return info
+
+    async def _stop_webhook_worker(self) -> None:
+        task, self._webhook_task = self._webhook_task, None
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _deliver_forever(self) -> None:
+        """Deliver pending updates in order; retry failures a few times, then give up."""
+        while self._webhook_task is asyncio.current_task():
+            await self._wait_until(lambda: bool(self._pending), 3600)
+            if not self._pending:
+                continue
+            entry = self._pending[0]
+            for delay in _WEBHOOK_RETRY_DELAYS:
+                await asyncio.sleep(delay)
+                outcome = await self._post_update(entry.update, self._webhook.get("secret_token"))
+                self.webhook_deliveries.append((entry.update_id, outcome))
+                if isinstance(outcome, int) and 200 <= outcome < 300:
+                    break
+                self._webhook["last_error_date"] = int(self.now())
+                self._webhook["last_error_message"] = (
+                    f"Wrong response from the webhook: {outcome}"
+                    if isinstance(outcome, int) else outcome
+                )
+            if entry in self._pending:
+                self._pending.remove(entry)
+            self._notify()
+
+    async def _post_update(
+        self, update: JsonDict, secret: str | None, url: str | None = None
+    ) -> int | str:
+        """POST one update like Telegram does; return the HTTP status or the connection error."""
+        assert self._session is not None, "FakeBotApi is not started"
+        target = url or self._webhook_route or self._webhook.get("url")
+        if not target:
+            raise AssertionError("no webhook is set")
+        headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
+        try:
+            async with self._session.post(
+                target, json=update, headers=headers, timeout=aiohttp.ClientTimeout(total=10)
+            ) as response:
+                await response.read()
+                return response.status
+        except (aiohttp.ClientError, TimeoutError) as error:
+            return f"Connection failed: {error!r}"
+
+    def route_webhook_to(self, url: str | None) -> None:
+        """Deliver to ``url`` whatever the registered webhook is (a reverse proxy, in effect)."""
+        self._webhook_route = url
+
+    async def post_to_webhook_raw(
+        self, update: JsonDict, *, secret: str | EllipsisType | None = ..., url: str | None = None
+    ) -> int:
+        """POST ``update`` once to the webhook, bypassing the queue; ``...`` = registered secret.
+
+        Lets tests send a wrong or missing secret and read the HTTP status the bot answered.
+        """
+        chosen = self._webhook.get("secret_token") if secret is ... else secret
+        outcome = await self._post_update(update, chosen, url)
+        if isinstance(outcome, str):
+            raise AssertionError(outcome)
+        return outcome
+
+    @property
+    def webhook(self) -> JsonDict:
+        """The registered webhook (url, secret_token, max_connections, last_error_*), or {}."""
+        return dict(self._webhook)
+
+    # ----------------------------------------------------------------- the user's side
+    def _allowed(self, update: JsonDict) -> bool:
+        kind = next((key for key in update if key != "update_id"), "")
+        if self._allowed_updates:
+            return kind in self._allowed_updates
+        return kind not in _DEFAULT_EXCLUDED_UPDATES
+
+    def _enqueue(self, update: JsonDict, *, forced: bool = False) -> None:
+        self._last_update_id = max(self._last_update_id, int(update["update_id"]))
+        self._pending.append(_Pending(update, forced=forced))
+        self._pending.sort(key=lambda p: p.update_id)
+        self._notify()
+
+    def queue_raw_update(self, update: JsonDict, *, respect_allowed_updates: bool = True) -> JsonDict:
+        """Queue any update (an ``update_id`` is added if missing); returns it.
+
+        Like Telegram, an update type the bot did not ask for (allowed_updates) is never
+        created — pass ``respect_allowed_updates=False`` to force it through anyway.
+        """
+        if "update_id" not in update:
+            update = {"update_id": self._last_update_id + 1, **update}
+        if not respect_allowed_updates or self._allowed(update):
+            self._enqueue(update, forced=not respect_allowed_updates)
+        return update
+
+    def redeliver(self, update: JsonDict) -> None:
+        """Deliver the same update (same update_id) once more, as Telegram does after a crash."""
+        self._enqueue(dict(update), forced=True)
+
+    def _user_message(
+        self, user_id: int, content: JsonDict, *, chat_type: str, chat_id: int | None,
+        first_name: str,
+    ) -> StoredMessage:
+        chat_id = user_id if chat_id is None else chat_id
+        if chat_type == "private" and chat_id != user_id:
+            raise ValueError("a private chat's id is the user's id")
+        chat: JsonDict = {"id": chat_id, "type": chat_type}
+        chat.update({"first_name": first_name} if chat_type == "private" else {"title": "Test"})
+        self._chats.setdefault(chat_id, chat)
+        sender = {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": "fr"}
+        return self._store(chat_id, sender, text=content.pop("text", None),
+                           entities=content.pop("entities", []), extra=content)
+
+    def user_sends_text(
+        self, user_id: int, text: str, *, chat_type: str = "private",
+        chat_id: int | None = None, first_name: str = "Test",
+    ) -> JsonDict:
+        """Queue a text message from the user; the chat becomes known. Returns the update."""
+        message = self._user_message(
+            user_id, {"text": text}, chat_type=chat_type, chat_id=chat_id, first_name=first_name
+        )
+        return self.queue_raw_update({"message": self._payload(message)})
+
+    def user_sends_command(self, user_id: int, command: str, **kwargs: Any) -> JsonDict:
+        """Like ``user_sends_text`` with the ``bot_command`` entity Telegram adds to ``/cmd``."""
+        assert command.startswith("/"), "a command starts with /"
+        length = utf16_len(command.split(maxsplit=1)[0])
+        entity = {"type": "bot_command", "offset": 0, "length": length}
+        message = self._user_message(
+            user_id, {"text": command, "entities": [entity]},
+            chat_type=kwargs.get("chat_type", "private"), chat_id=kwargs.get("chat_id"),
+            first_name=kwargs.get("first_name", "Test"),
+        )
+        return self.queue_raw_update({"message": self._payload(message)})
+
+    def _user_media(self, user_id: int, content: JsonDict) -> JsonDict:
+        message = self._user_message(
+            user_id, content, chat_type="private", chat_id=None, first_name="Test"
+        )
+        return self.queue_raw_update({"message": self._payload(message)})
+
+    def user_sends_sticker(self, user_id: int) -> JsonDict:
+        return self._user_media(user_id, {"sticker": {
+            "file_id": "CAACAgIAAxkBAAFake", "file_unique_id": "AgADFake", "type": "regular",
+            "width": 512, "height": 512, "is_animated": False, "is_video": False, "emoji": "👍",
+        }})
+
+    def user_sends_photo(self, user_id: int) -> JsonDict:
+        return self._user_media(user_id, {"photo": [
+            {"file_id": "AgACAgQAAxkBAAFakeS", "file_unique_id": "AQADFakeS", "width": 90,
+             "height": 90, "file_size": 1200},
+            {"file_id": "AgACAgQAAxkBAAFakeM", "file_unique_id": "AQADFakeM", "width": 800,
+             "height": 800, "file_size": 64000},
+        ]})
+
+    def user_sends_voice(self, user_id: int) -> JsonDict:
+        return self._user_media(user_id, {"voice": {
+            "file_id": "AwACAgQAAxkBAAFake", "file_unique_id": "AgADFakeV", "duration": 3,
+            "mime_type": "audio/ogg", "file_size": 9000,
+        }})
+
+    def user_edits_message(self, user_id: int, message_id: int, new_text: str) -> JsonDict:
+        """The user edits one of their messages (private chat): queues an edited_message."""
+        message = self._messages[user_id].get(message_id)
+        if message is None or message.from_bot:
+            raise LookupError(f"user {user_id} has no message {message_id}")
+        message.text, message.edit_date = new_text, int(self.now())
+        return self.queue_raw_update({"edited_message": self._payload(message)})
+
+    def user_presses(
+        self, user_id: int, message_id: int, callback_data: str, *, chat_id: int | None = None
+    ) -> str:
+        """The user presses a button of a bot message; returns the callback query id.
+
+        ``callback_data`` is not checked against the keyboard: a forged one must reach the bot.
+        """
+        chat_id = user_id if chat_id is None else chat_id
+        message = self._messages[chat_id].get(message_id)
+        if message is None or not message.from_bot:
+            raise LookupError(f"no bot message {message_id} in chat {chat_id}")
+        self._callback_ids += 1
+        query_id = str(self._callback_ids)
+        self._open_callbacks.add(query_id)
+        sender = {"id": user_id, "is_bot": False, "first_name": "Test", "language_code": "fr"}
+        self.queue_raw_update({"callback_query": {
+            "id": query_id, "from": sender, "message": self._payload(message),
+            "chat_instance": str(-7919 * abs(chat_id)), "data": callback_data,
+        }})
+        return query_id
+
+    # ----------------------------------------------------------------- inspection
+    def sent_messages(self, chat_id: int) -> list[JsonDict]:
+        """The bot's current (not deleted) messages in ``chat_id``, oldest first."""
+        return [
+            {"message_id": m.message_id, "text": m.text, "html": m.html, "entities": m.entities,
+             "reply_markup": m.reply_markup, "date": m.date, "edit_date": m.edit_date}
+            for m in sorted(self._messages[chat_id].values(), key=lambda m: m.message_id)
+            if m.from_bot
+        ]
+
+    def deleted_message_ids(self, chat_id: int) -> list[int]:
+        return list(self._deleted[chat_id])
+
+    @property
+    def commands(self) -> list[JsonDict]:
+        """Commands of the default scope and language, as set by setMyCommands."""
+        return self._commands.get(self._commands_key({}), [])
+
+    @property
+    def pending_update_ids(self) -> list[int]:
+        return [pending.update_id for pending in self._pending]
+
+    def _describe(self) -> str:
+        recent = [f"{e.method} {e.error_code} {e.description}" for e in self.errors[-5:]]
+        return f"pending updates {self.pending_update_ids}, recent errors {recent}"
+
+    async def wait_for_messages(
+        self, chat_id: int, count: int, timeout: float = 10
+    ) -> list[JsonDict]:
+        """Wait until the bot has at least ``count`` messages in the chat; return them all."""
+        if await self._wait_until(lambda: len(self.sent_messages(chat_id)) >= count, timeout):
+            return self.sent_messages(chat_id)
+        texts = [m["text"] for m in self.sent_messages(chat_id)]
+        raise AssertionError(
+            f"expected {count} bot messages in chat {chat_id} within {timeout}s, got "
+            f"{len(texts)}: {texts}; {self._describe()}"
+        )
+
+    async def wait_for_call(
+        self, method: str, predicate: Callable[[JsonDict], bool] | None = None,
+        timeout: float = 10, *, after: int = 0,
+    ) -> Call:
+        """Wait for a call of ``method`` (among ``calls[after:]``) whose params match."""
+        def find() -> Call | None:
+            for call in self.calls[after:]:
+                if call.method == method and (predicate is None or predicate(call.params)):
+                    return call
+            return None
+
+        if await self._wait_until(lambda: find() is not None, timeout):
+            found = find()
+            assert found is not None
+            return found
+        seen = [call.method for call in self.calls[after:]]
+        raise AssertionError(f"no matching {method} call within {timeout}s; calls: {seen}")
+
+    async def wait_until_updates_confirmed(self, timeout: float = 10) -> None:
+        """Wait until every queued update was confirmed (polling offset) or delivered (webhook)."""
+        if not await self._wait_until(lambda: not self._pending, timeout):
+            fetched = [p.update_id for p in self._pending if p.fetched]
+            raise AssertionError(
+                f"updates not confirmed within {timeout}s (fetched but unconfirmed: {fetched}); "
+                f"{self._describe()}"
+            )
