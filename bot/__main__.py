@@ -1,4 +1,5 @@
-from bot.cli import main
 import sys
+
+from bot.cli import main
 
 sys.exit(main())

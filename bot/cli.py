@@ -3,6 +3,7 @@
 - ``entraide chat``: talk to the assistant in the terminal (no token needed).
 - ``entraide check``: validate flows and knowledge; exit 1 with every problem.
 - ``entraide schema``: export JSON Schemas for editors.
+- ``entraide scenarios``: replay the scenario files of ``flows/scenarios/``.
 - ``entraide run [--webhook]``: the Telegram bot.
 - ``entraide eval``: measure free-text understanding on the labelled test set.
 """
@@ -71,10 +72,9 @@ def cmd_schema(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
     from bot.channels.console import chat
-    from bot.service import Conversations
+    from bot.service import Conversations, utcnow
     from bot.storage.pseudonym import load_secret
     from bot.storage.sqlite import Store
-    from bot.service import utcnow
 
     result = load_or_report(settings)
     if result.bundle is None:
@@ -97,6 +97,24 @@ def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         return 0
     return 0
+
+
+def cmd_scenarios(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.scenarios import run_file, scenario_files
+
+    result = load_or_report(settings)
+    if result.bundle is None:
+        return 1
+    folder = Path(args.folder) if args.folder else settings.flows_dir / "scenarios"
+    total, failures = 0, []
+    for path in scenario_files(folder):
+        count, found = run_file(result.bundle, path)
+        total += count
+        failures.extend(found)
+    for failure in failures:
+        sys.stderr.write(f"{failure}\n")
+    print(f"{total} scénarios joués, {len(failures)} en échec.")  # noqa: T201
+    return 1 if failures or total == 0 else 0
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
@@ -124,6 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
     schema.set_defaults(func=cmd_schema)
     chat = sub.add_parser("chat", help="talk to the assistant in the terminal")
     chat.set_defaults(func=cmd_chat)
+    scenarios = sub.add_parser("scenarios", help="replay the scenario files")
+    scenarios.add_argument("--folder", help="scenario folder (default flows/scenarios)")
+    scenarios.set_defaults(func=cmd_scenarios)
     run = sub.add_parser("run", help="run the Telegram bot (long polling by default)")
     run.add_argument("--webhook", action="store_true", help="webhook mode (WEBHOOK_URL, PORT)")
     run.set_defaults(func=cmd_run)

@@ -47,7 +47,7 @@ async def chat(conversations: Conversations, user_id: str, stdin: TextIO, stdout
     interactive = stdin.isatty()
     existing = await conversations.store.load(user)
     first: Event = Resume() if existing else Start()
-    buttons = await _turn(conversations, user, first, stdout)
+    buttons = await _turn(conversations, user, first, stdout) or []
     while True:
         if interactive:
             stdout.write("\n> ")

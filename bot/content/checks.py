@@ -61,18 +61,32 @@ def _edges(flow: Flow) -> Iterator[_Edge]:
         src = address(flow.name, node_id)
         base: tuple[str | int, ...] = ("etapes", node_id)
         for i, c in enumerate(node.choices):
-            yield _Edge(src, resolve_target(flow.name, c.to, c.flow), (*base, "choix", i,
-                        "vers" if c.to else "flux"), "vers")
+            yield _Edge(
+                src,
+                resolve_target(flow.name, c.to, c.flow),
+                (*base, "choix", i, "vers" if c.to else "flux"),
+                "vers",
+            )
         if node.input is not None:
-            yield _Edge(src, resolve_target(flow.name, node.input.to, node.input.flow),
-                        (*base, "saisie"), "vers")
+            yield _Edge(
+                src,
+                resolve_target(flow.name, node.input.to, node.input.flow),
+                (*base, "saisie"),
+                "vers",
+            )
         for i, br in enumerate(node.branches):
             yield _Edge(src, resolve_target(flow.name, br.to, br.flow), (*base, "selon", i), "vers")
         if node.otherwise is not None:
-            yield _Edge(src, resolve_target(flow.name, node.otherwise, None), (*base, "sinon"), "sinon")
+            yield _Edge(
+                src, resolve_target(flow.name, node.otherwise, None), (*base, "sinon"), "sinon"
+            )
         if node.next is not None or node.next_flow is not None:
-            yield _Edge(src, resolve_target(flow.name, node.next, node.next_flow),
-                        (*base, "suite" if node.next else "suite_flux"), "suite")
+            yield _Edge(
+                src,
+                resolve_target(flow.name, node.next, node.next_flow),
+                (*base, "suite" if node.next else "suite_flux"),
+                "suite",
+            )
 
 
 class _Checker:
@@ -101,7 +115,9 @@ class _Checker:
         doc, prefix = self.where.flows[flow]
         self.problems.append(Problem(relative(doc.path), doc.line_of((*prefix, *loc)), code, msg))
 
-    def doc_problem(self, doc: Document | None, loc: tuple[str | int, ...], code: Code, msg: str) -> None:
+    def doc_problem(
+        self, doc: Document | None, loc: tuple[str | int, ...], code: Code, msg: str
+    ) -> None:
         if doc is None:
             return
         self.problems.append(Problem(relative(doc.path), doc.line_of(loc), code, msg))
@@ -132,9 +148,13 @@ class _Checker:
     def check_starts(self) -> None:
         for flow in self.flows.values():
             if flow.start not in flow.nodes:
-                self.flow_problem(flow.name, ("debut",), Code.UNKNOWN_TARGET,
-                                  f"le début « {flow.start} » n'est pas une étape de ce flux"
-                                  f"{did_you_mean(flow.start, flow.nodes)}")
+                self.flow_problem(
+                    flow.name,
+                    ("debut",),
+                    Code.UNKNOWN_TARGET,
+                    f"le début « {flow.start} » n'est pas une étape de ce flux"
+                    f"{did_you_mean(flow.start, flow.nodes)}",
+                )
 
     def check_targets(self) -> dict[str, list[str]]:
         graph: dict[str, list[str]] = {}
@@ -154,16 +174,23 @@ class _Checker:
         node_label = edge.source.partition("/")[2]
         where_said = self._describe_edge(flow, edge)
         if target_flow not in self.flows:
-            self.flow_problem(flow.name, edge.loc, Code.UNKNOWN_FLOW,
-                              f"{where_said} mène au flux « {target_flow} », qui n'existe pas"
-                              f"{did_you_mean(target_flow, self.flows)}")
+            self.flow_problem(
+                flow.name,
+                edge.loc,
+                Code.UNKNOWN_FLOW,
+                f"{where_said} mène au flux « {target_flow} », qui n'existe pas"
+                f"{did_you_mean(target_flow, self.flows)}",
+            )
             return
         known = self.flows[target_flow].nodes
         shown = node_id if target_flow == flow.name else edge.target
         names = known if target_flow == flow.name else [f"{target_flow}/{n}" for n in known]
-        self.flow_problem(flow.name, edge.loc, Code.UNKNOWN_TARGET,
-                          f"{where_said} mène à « {shown} », qui n'existe pas"
-                          f"{did_you_mean(shown, names)}")
+        self.flow_problem(
+            flow.name,
+            edge.loc,
+            Code.UNKNOWN_TARGET,
+            f"{where_said} mène à « {shown} », qui n'existe pas{did_you_mean(shown, names)}",
+        )
         del node_label
 
     def _describe_edge(self, flow: Flow, edge: _Edge) -> str:
@@ -185,10 +212,14 @@ class _Checker:
                         todo.append(nxt)
             for node_id in flow.nodes:
                 if address(flow.name, node_id) not in seen and flow.start in flow.nodes:
-                    self.flow_problem(flow.name, ("etapes", node_id), Code.UNREACHABLE,
-                                      f"l'étape « {node_id} » est inaccessible : aucun choix ni "
-                                      "« suite » n'y mène depuis le début du flux ; reliez-la ou "
-                                      "supprimez-la")
+                    self.flow_problem(
+                        flow.name,
+                        ("etapes", node_id),
+                        Code.UNREACHABLE,
+                        f"l'étape « {node_id} » est inaccessible : aucun choix ni "
+                        "« suite » n'y mène depuis le début du flux ; reliez-la ou "
+                        "supprimez-la",
+                    )
 
     def check_ends(self, graph: dict[str, list[str]]) -> None:
         good = {
@@ -210,9 +241,13 @@ class _Checker:
         for flow in self.flows.values():
             for node_id in flow.nodes:
                 if f"{flow.name}/{node_id}" not in good:
-                    self.flow_problem(flow.name, ("etapes", node_id), Code.NO_END,
-                                      f"depuis l'étape « {node_id} », aucune fin (« fin: oui ») "
-                                      "ne peut être atteinte : la personne tournerait en rond")
+                    self.flow_problem(
+                        flow.name,
+                        ("etapes", node_id),
+                        Code.NO_END,
+                        f"depuis l'étape « {node_id} », aucune fin (« fin: oui ») "
+                        "ne peut être atteinte : la personne tournerait en rond",
+                    )
 
     def check_nodes(self) -> None:
         for flow in self.flows.values():
@@ -220,61 +255,92 @@ class _Checker:
                 base = ("etapes", node_id)
                 self._check_node_refs(flow, node_id, node)
                 waits = bool(node.choices) or node.input is not None or node.end
-                if waits and not (node.messages or node.resources or node.simulation
-                                  or node.local_contacts):
-                    self.flow_problem(flow.name, base, Code.MISSING_TEXT,
-                                      f"l'étape « {node_id} » attend une réponse mais n'affiche "
-                                      "rien : ajoutez un « message »")
+                if waits and not (
+                    node.messages or node.resources or node.simulation or node.local_contacts
+                ):
+                    self.flow_problem(
+                        flow.name,
+                        base,
+                        Code.MISSING_TEXT,
+                        f"l'étape « {node_id} » attend une réponse mais n'affiche "
+                        "rien : ajoutez un « message »",
+                    )
                 for i, text in enumerate(node.messages):
                     loc = (*base, "message", i) if len(node.messages) > 1 else (*base, "message")
                     self._check_text(flow.name, loc, text)
                 if node.variable is not None:
                     for i, choice in enumerate(node.choices):
                         if node.variable not in choice.sets:
-                            self.flow_problem(flow.name, (*base, "choix", i), Code.VARIABLE_CHOICE,
-                                              f"l'étape demande « {node.variable} » : le choix "
-                                              f"« {choice.label} » doit la définir "
-                                              f"(definir: {{{node.variable}: …}})")
+                            self.flow_problem(
+                                flow.name,
+                                (*base, "choix", i),
+                                Code.VARIABLE_CHOICE,
+                                f"l'étape demande « {node.variable} » : le choix "
+                                f"« {choice.label} » doit la définir "
+                                f"(definir: {{{node.variable}: …}})",
+                            )
 
     def _check_node_refs(self, flow: Flow, node_id: str, node: Node) -> None:
         base = ("etapes", node_id)
         for i, key in enumerate(node.resources):
             if key not in self.resources:
-                self.flow_problem(flow.name, (*base, "ressources", i), Code.UNKNOWN_RESOURCE,
-                                  f"la ressource « {key} » n'existe pas dans knowledge/"
-                                  f"{did_you_mean(key, self.resources)}")
+                self.flow_problem(
+                    flow.name,
+                    (*base, "ressources", i),
+                    Code.UNKNOWN_RESOURCE,
+                    f"la ressource « {key} » n'existe pas dans knowledge/"
+                    f"{did_you_mean(key, self.resources)}",
+                )
         if node.simulation is not None and node.simulation not in self.simulators:
-            self.flow_problem(flow.name, (*base, "simulation"), Code.UNKNOWN_SIMULATOR,
-                              f"le simulateur « {node.simulation} » n'existe pas dans knowledge/"
-                              f"{did_you_mean(node.simulation, self.simulators)}")
+            self.flow_problem(
+                flow.name,
+                (*base, "simulation"),
+                Code.UNKNOWN_SIMULATOR,
+                f"le simulateur « {node.simulation} » n'existe pas dans knowledge/"
+                f"{did_you_mean(node.simulation, self.simulators)}",
+            )
 
     def _check_text(self, flow: str, loc: tuple[str | int, ...], text: str) -> None:
         if len(text) > TELEGRAM_MAX_TEXT:
-            self.flow_problem(flow, loc, Code.MESSAGE_TOO_LONG,
-                              f"ce message fait {len(text)} caractères ; Telegram en accepte "
-                              f"{TELEGRAM_MAX_TEXT} : coupez-le en plusieurs messages")
+            self.flow_problem(
+                flow,
+                loc,
+                Code.MESSAGE_TOO_LONG,
+                f"ce message fait {len(text)} caractères ; Telegram en accepte "
+                f"{TELEGRAM_MAX_TEXT} : coupez-le en plusieurs messages",
+            )
         for message in self._unknown_contacts(text):
             self.flow_problem(flow, loc, Code.UNKNOWN_CONTACT, message)
 
     def _unknown_contacts(self, text: str) -> list[str]:
         """Phone numbers and web addresses in a text that no knowledge resource holds."""
         found: list[str] = []
-        phones = {r.phone for r in self.resources.values()} | {r.sms for r in self.resources.values()}
+        phones = {r.phone for r in self.resources.values()} | {
+            r.sms for r in self.resources.values()
+        }
         for match in NUMBER_RUN_RE.finditer(text):
-            if NOT_A_PHONE_AFTER.match(text[match.end():]):
+            if NOT_A_PHONE_AFTER.match(text[match.end() :]):
                 continue
             run = match.group(0)
             candidates = [run] if PHONE_RE.match(run) else run.split(" ")
             for number in candidates:
-                if PHONE_RE.match(number) and number not in phones and not SHORT_NUMBERS_OK.match(number):
-                    found.append(f"le numéro « {number} » n'est dans aucune ressource de knowledge/ : "
-                                 "ajoutez-le d'abord à une ressource, avec sa source")
+                if (
+                    PHONE_RE.match(number)
+                    and number not in phones
+                    and not SHORT_NUMBERS_OK.match(number)
+                ):
+                    found.append(
+                        f"le numéro « {number} » n'est dans aucune ressource de knowledge/ : "
+                        "ajoutez-le d'abord à une ressource, avec sa source"
+                    )
         bare = {r.url.split("://", 1)[-1].rstrip("/") for r in self.resources.values() if r.url}
         for match in URL_IN_TEXT_RE.finditer(text):
             url = match.group(0).rstrip(".,;:")
             if url.split("://", 1)[-1].rstrip("/") not in bare:
-                found.append(f"l'adresse « {url} » n'est dans aucune ressource de knowledge/ : "
-                             "ajoutez-la d'abord à une ressource, avec sa source")
+                found.append(
+                    f"l'adresse « {url} » n'est dans aucune ressource de knowledge/ : "
+                    "ajoutez-la d'abord à une ressource, avec sa source"
+                )
         return found
 
     def _set_variables(self) -> dict[str, set[str]]:
@@ -304,16 +370,19 @@ class _Checker:
                 base = ("etapes", node_id)
                 used: list[tuple[str, tuple[str | int, ...]]] = []
                 for i, br in enumerate(node.branches):
-                    for var, values in br.when.items():
+                    for var, wanted in br.when.items():
                         used.append((var, (*base, "selon", i, "si", var)))
                         decl = declared.get(var)
                         allowed = set(decl.values) if decl is not None and decl.values else None
-                        for value in values:
+                        for value in wanted:
                             if allowed is not None and value != "inconnu" and value not in allowed:
-                                self.flow_problem(flow.name, (*base, "selon", i, "si", var),
-                                                  Code.UNKNOWN_VALUE,
-                                                  f"« {value} » n'est pas une valeur de "
-                                                  f"« {var} »{did_you_mean(value, allowed)}")
+                                self.flow_problem(
+                                    flow.name,
+                                    (*base, "selon", i, "si", var),
+                                    Code.UNKNOWN_VALUE,
+                                    f"« {value} » n'est pas une valeur de "
+                                    f"« {var} »{did_you_mean(value, allowed)}",
+                                )
                 if node.variable is not None:
                     used.append((node.variable, (*base, "variable")))
                 for text in [*node.messages, *(c.label for c in node.choices)]:
@@ -323,66 +392,106 @@ class _Checker:
                     used.append((sim.selector, (*base, "simulation")))
                 for var, loc in used:
                     if var not in set_vars:
-                        self.flow_problem(flow.name, loc, Code.UNSET_VARIABLE,
-                                          f"la variable « {var} » est utilisée mais aucune étape "
-                                          "ne la définit"
-                                          f"{did_you_mean(var, set_vars)}")
+                        self.flow_problem(
+                            flow.name,
+                            loc,
+                            Code.UNSET_VARIABLE,
+                            f"la variable « {var} » est utilisée mais aucune étape "
+                            "ne la définit"
+                            f"{did_you_mean(var, set_vars)}",
+                        )
 
     def _report_value(self, name: str, value: str) -> None:
         for flow in self.flows.values():
             for node_id, node in flow.nodes.items():
                 for i, choice in enumerate(node.choices):
                     if choice.sets.get(name) == value:
-                        self.flow_problem(flow.name, ("etapes", node_id, "choix", i, "definir"),
-                                          Code.UNKNOWN_VALUE,
-                                          f"« {value} » n'est pas une valeur déclarée de « {name} » "
-                                          "dans interface.yaml"
-                                          f"{did_you_mean(value, self.ui.variables[name].values)}")
+                        self.flow_problem(
+                            flow.name,
+                            ("etapes", node_id, "choix", i, "definir"),
+                            Code.UNKNOWN_VALUE,
+                            f"« {value} » n'est pas une valeur déclarée de « {name} » "
+                            "dans interface.yaml"
+                            f"{did_you_mean(value, self.ui.variables[name].values)}",
+                        )
                 if node.sets.get(name) == value:
-                    self.flow_problem(flow.name, ("etapes", node_id, "definir"), Code.UNKNOWN_VALUE,
-                                      f"« {value} » n'est pas une valeur déclarée de « {name} »")
+                    self.flow_problem(
+                        flow.name,
+                        ("etapes", node_id, "definir"),
+                        Code.UNKNOWN_VALUE,
+                        f"« {value} » n'est pas une valeur déclarée de « {name} »",
+                    )
 
     def check_interface(self) -> None:
         doc = self.where.interface
         ui = self.ui
         for key, flow in (
-            ("flux_accueil", ui.welcome_flow), ("flux_menu", ui.menu_flow),
-            ("flux_urgence", ui.emergency_flow), ("flux_aide", ui.help_flow),
-            ("flux_confidentialite", ui.privacy_flow), ("flux_oubli", ui.forget_flow),
+            ("flux_accueil", ui.welcome_flow),
+            ("flux_menu", ui.menu_flow),
+            ("flux_urgence", ui.emergency_flow),
+            ("flux_aide", ui.help_flow),
+            ("flux_confidentialite", ui.privacy_flow),
+            ("flux_oubli", ui.forget_flow),
             ("flux_effacer", ui.erase_flow),
         ):
             if flow not in self.flows:
-                self.doc_problem(doc, ("interface", key), Code.UNKNOWN_FLOW,
-                                 f"« {key} » désigne le flux « {flow} », qui n'existe pas"
-                                 f"{did_you_mean(flow, self.flows)}")
+                self.doc_problem(
+                    doc,
+                    ("interface", key),
+                    Code.UNKNOWN_FLOW,
+                    f"« {key} » désigne le flux « {flow} », qui n'existe pas"
+                    f"{did_you_mean(flow, self.flows)}",
+                )
         for key in (ui.default_council,):
             if key not in self.resources:
-                self.doc_problem(doc, ("interface", "conseil_par_defaut"), Code.UNKNOWN_RESOURCE,
-                                 f"la ressource « {key} » n'existe pas"
-                                 f"{did_you_mean(key, self.resources)}")
+                self.doc_problem(
+                    doc,
+                    ("interface", "conseil_par_defaut"),
+                    Code.UNKNOWN_RESOURCE,
+                    f"la ressource « {key} » n'existe pas{did_you_mean(key, self.resources)}",
+                )
         for key, allowed in MESSAGES.items():
             if key not in ui.messages:
-                self.doc_problem(doc, ("interface", "messages"), Code.MISSING_TEXT,
-                                 f"le message « {key} » manque dans « messages »")
+                self.doc_problem(
+                    doc,
+                    ("interface", "messages"),
+                    Code.MISSING_TEXT,
+                    f"le message « {key} » manque dans « messages »",
+                )
                 continue
             for name in PLACEHOLDER_RE.findall(ui.messages[key]):
                 if name not in allowed:
-                    self.doc_problem(doc, ("interface", "messages", key), Code.UNKNOWN_PLACEHOLDER,
-                                     f"« {{{name}}} » n'est pas disponible dans ce message"
-                                     + (f" (possibles : {', '.join(allowed)})" if allowed else ""))
+                    self.doc_problem(
+                        doc,
+                        ("interface", "messages", key),
+                        Code.UNKNOWN_PLACEHOLDER,
+                        f"« {{{name}}} » n'est pas disponible dans ce message"
+                        + (f" (possibles : {', '.join(allowed)})" if allowed else ""),
+                    )
             self._check_text_in(doc, ("interface", "messages", key), ui.messages[key])
         for key in LABELS:
             if key not in ui.labels:
-                self.doc_problem(doc, ("interface", "libelles"), Code.MISSING_TEXT,
-                                 f"le libellé « {key} » manque dans « libelles »")
+                self.doc_problem(
+                    doc,
+                    ("interface", "libelles"),
+                    Code.MISSING_TEXT,
+                    f"le libellé « {key} » manque dans « libelles »",
+                )
         for key in COMMANDS:
             if key not in ui.commands:
-                self.doc_problem(doc, ("interface", "commandes"), Code.MISSING_TEXT,
-                                 f"la commande « {key} » manque dans « commandes »")
+                self.doc_problem(
+                    doc,
+                    ("interface", "commandes"),
+                    Code.MISSING_TEXT,
+                    f"la commande « {key} » manque dans « commandes »",
+                )
         if ui.audience_variable not in ui.variables:
-            self.doc_problem(doc, ("interface", "variable_public"), Code.UNSET_VARIABLE,
-                             f"la variable « {ui.audience_variable} » doit être déclarée dans "
-                             "« variables »")
+            self.doc_problem(
+                doc,
+                ("interface", "variable_public"),
+                Code.UNSET_VARIABLE,
+                f"la variable « {ui.audience_variable} » doit être déclarée dans « variables »",
+            )
 
     def _check_text_in(self, doc: Document | None, loc: tuple[str | int, ...], text: str) -> None:
         for message in self._unknown_contacts(text):
@@ -392,26 +501,41 @@ class _Checker:
         doc = self.where.understanding
         for key in self.understanding.routes:
             if key not in self.flows:
-                self.doc_problem(doc, ("orientation", key), Code.UNKNOWN_FLOW,
-                                 f"« {key} » n'est pas un flux{did_you_mean(key, self.flows)}")
+                self.doc_problem(
+                    doc,
+                    ("orientation", key),
+                    Code.UNKNOWN_FLOW,
+                    f"« {key} » n'est pas un flux{did_you_mean(key, self.flows)}",
+                )
         if not (self.understanding.crisis.keywords or self.understanding.crisis.examples):
-            self.doc_problem(doc, ("crise",), Code.MISSING_TEXT,
-                             "la détection de crise n'a aucune expression : c'est indispensable")
+            self.doc_problem(
+                doc,
+                ("crise",),
+                Code.MISSING_TEXT,
+                "la détection de crise n'a aucune expression : c'est indispensable",
+            )
 
     def check_departments(self) -> None:
         for code in ALL_DEPARTMENTS:
             if code not in self.departments:
-                self.problems.append(Problem("knowledge/departements", None,
-                                             Code.MISSING_DEPARTMENT,
-                                             f"le département {code} manque : ajoutez-le au "
-                                             "fichier de sa région"))
+                self.problems.append(
+                    Problem(
+                        "knowledge/departements",
+                        None,
+                        Code.MISSING_DEPARTMENT,
+                        f"le département {code} manque : ajoutez-le au fichier de sa région",
+                    )
+                )
         for code, dep in self.departments.items():
             doc, loc = self.where.departments[code]
             for key, ref in (("conseil", dep.council), ("cpam", dep.cpam)):
                 if ref is not None and ref not in self.resources:
-                    self.doc_problem(doc, (*loc, key), Code.UNKNOWN_RESOURCE,
-                                     f"la ressource « {ref} » n'existe pas"
-                                     f"{did_you_mean(ref, self.resources)}")
+                    self.doc_problem(
+                        doc,
+                        (*loc, key),
+                        Code.UNKNOWN_RESOURCE,
+                        f"la ressource « {ref} » n'existe pas{did_you_mean(ref, self.resources)}",
+                    )
 
     def check_auto_loops(self) -> None:
         """Automatic steps (suite, selon) must not loop without the user."""
@@ -419,7 +543,9 @@ class _Checker:
         for flow in self.flows.values():
             for edge in _edges(flow):
                 node = flow.nodes[edge.source.partition("/")[2]]
-                if (node.branches or node.next or node.next_flow) and (full := self.canonical(edge.target)):
+                if (node.branches or node.next or node.next_flow) and (
+                    full := self.canonical(edge.target)
+                ):
                     auto.setdefault(edge.source, []).append(full)
         state: dict[str, int] = {}
 
@@ -434,9 +560,13 @@ class _Checker:
         for n in auto:
             if state.get(n) is None and visit(n):
                 flow_name, _, node_id = n.partition("/")
-                self.flow_problem(flow_name, ("etapes", node_id), Code.NO_END,
-                                  f"l'étape « {node_id} » enchaîne automatiquement en boucle "
-                                  "(« suite » / « selon ») : ajoutez une question ou une fin")
+                self.flow_problem(
+                    flow_name,
+                    ("etapes", node_id),
+                    Code.NO_END,
+                    f"l'étape « {node_id} » enchaîne automatiquement en boucle "
+                    "(« suite » / « selon ») : ajoutez une question ou une fin",
+                )
 
 
 def check_all(
@@ -449,4 +579,6 @@ def check_all(
     where: Located,
 ) -> list[Problem]:
     """Every cross-file problem in the content."""
-    return _Checker(flows, resources, departments, simulators, interface, understanding, where).run()
+    return _Checker(
+        flows, resources, departments, simulators, interface, understanding, where
+    ).run()

@@ -113,7 +113,12 @@ def load_content(flows_dir: Path, knowledge_dir: Path) -> LoadResult:
     for folder, label in ((flows_dir, "flows"), (knowledge_dir, "knowledge")):
         if not folder.is_dir():
             problems.append(
-                Problem(relative(folder), None, Code.MISSING_FILE, f"le dossier {label} est introuvable.")
+                Problem(
+                    relative(folder),
+                    None,
+                    Code.MISSING_FILE,
+                    f"le dossier {label} est introuvable.",
+                )
             )
 
     if flows_dir.is_dir():
@@ -122,7 +127,9 @@ def load_content(flows_dir: Path, knowledge_dir: Path) -> LoadResult:
             if doc is None:
                 continue
             if path.name == INTERFACE_FILE:
-                interface = _validate(Interface, doc, doc.data.get("interface"), ("interface",), problems)
+                interface = _validate(
+                    Interface, doc, doc.data.get("interface"), ("interface",), problems
+                )
                 where.interface = doc
             elif path.name == UNDERSTANDING_FILE:
                 understanding = _validate(Understanding, doc, doc.data, (), problems)
@@ -134,8 +141,13 @@ def load_content(flows_dir: Path, knowledge_dir: Path) -> LoadResult:
                 if flow.name in flows:
                     first = relative(where.flows[flow.name][0].path)
                     problems.append(
-                        Problem(relative(path), doc.line_of(("flux",)), Code.DUPLICATE_ID,
-                                f"le flux « {flow.name} » existe déjà dans {first} : renommez l'un des deux.")
+                        Problem(
+                            relative(path),
+                            doc.line_of(("flux",)),
+                            Code.DUPLICATE_ID,
+                            f"le flux « {flow.name} » existe déjà dans {first} : "
+                            "renommez l'un des deux.",
+                        )
                     )
                     continue
                 flows[flow.name] = flow
@@ -143,8 +155,12 @@ def load_content(flows_dir: Path, knowledge_dir: Path) -> LoadResult:
         for name, found in ((INTERFACE_FILE, interface), (UNDERSTANDING_FILE, understanding)):
             if found is None and not (flows_dir / name).exists():
                 problems.append(
-                    Problem(relative(flows_dir / name), None, Code.MISSING_FILE,
-                            "ce fichier obligatoire est absent.")
+                    Problem(
+                        relative(flows_dir / name),
+                        None,
+                        Code.MISSING_FILE,
+                        "ce fichier obligatoire est absent.",
+                    )
                 )
 
     if knowledge_dir.is_dir():
@@ -154,7 +170,7 @@ def load_content(flows_dir: Path, knowledge_dir: Path) -> LoadResult:
                 continue
             _collect_knowledge(doc, problems, where, resources, departments, regions, simulators)
 
-    if interface is None or understanding is None or problems and not flows:
+    if interface is None or understanding is None or (problems and not flows):
         return LoadResult(None, sorted(problems, key=_order))
     problems.extend(
         checks.check_all(flows, resources, departments, simulators, interface, understanding, where)
@@ -193,23 +209,47 @@ def _collect_knowledge(
 
     def add_resources(model: ResourceFile) -> None:
         for key, res in model.resources.items():
-            _add_unique(key, res, resources, where.resources, doc, ("ressources", key),
-                        "la ressource", problems)
+            _add_unique(
+                key,
+                res,
+                resources,
+                where.resources,
+                doc,
+                ("ressources", key),
+                "la ressource",
+                problems,
+            )
 
     def add_departments(model: DepartmentFile) -> None:
         for i, dep in enumerate(model.departments):
-            if _add_unique(dep.code, dep, departments, where.departments, doc,
-                           ("departements", i), "le département", problems):
+            if _add_unique(
+                dep.code,
+                dep,
+                departments,
+                where.departments,
+                doc,
+                ("departements", i),
+                "le département",
+                problems,
+            ):
                 regions[dep.code] = model.region
 
     def add_simulators(model: SimulatorFile) -> None:
         for key, sim in model.simulators.items():
-            _add_unique(key, sim, simulators, where.simulators, doc, ("simulateurs", key),
-                        "le simulateur", problems)
+            _add_unique(
+                key,
+                sim,
+                simulators,
+                where.simulators,
+                doc,
+                ("simulateurs", key),
+                "le simulateur",
+                problems,
+            )
 
-    kinds["ressources"] = (ResourceFile, add_resources)  # type: ignore[assignment]
-    kinds["departements"] = (DepartmentFile, add_departments)  # type: ignore[assignment]
-    kinds["simulateurs"] = (SimulatorFile, add_simulators)  # type: ignore[assignment]
+    kinds["ressources"] = (ResourceFile, add_resources)
+    kinds["departements"] = (DepartmentFile, add_departments)
+    kinds["simulateurs"] = (SimulatorFile, add_simulators)
     for key, (model_type, add) in kinds.items():
         if key in doc.data:
             model = _validate(model_type, doc, doc.data, (), problems)
@@ -217,9 +257,13 @@ def _collect_knowledge(
                 add(model)
             return
     problems.append(
-        Problem(name, 1, Code.SCHEMA,
-                "fichier de connaissances non reconnu : il doit commencer par « ressources: », "
-                "« departements: » (avec « region: ») ou « simulateurs: ».")
+        Problem(
+            name,
+            1,
+            Code.SCHEMA,
+            "fichier de connaissances non reconnu : il doit commencer par « ressources: », "
+            "« departements: » (avec « region: ») ou « simulateurs: ».",
+        )
     )
 
 
@@ -236,9 +280,13 @@ def _add_unique(
     if key in into:
         first_doc, first_loc = located[key]
         problems.append(
-            Problem(relative(doc.path), doc.line_of(loc), Code.DUPLICATE_ID,
-                    f"{what} « {key} » existe déjà dans {relative(first_doc.path)}, "
-                    f"ligne {first_doc.line_of(first_loc)} : gardez-en une seule.")
+            Problem(
+                relative(doc.path),
+                doc.line_of(loc),
+                Code.DUPLICATE_ID,
+                f"{what} « {key} » existe déjà dans {relative(first_doc.path)}, "
+                f"ligne {first_doc.line_of(first_loc)} : gardez-en une seule.",
+            )
         )
         return False
     into[key] = value

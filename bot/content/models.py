@@ -92,7 +92,9 @@ class Choice(Strict):
     @model_validator(mode="after")
     def _one_target(self) -> Choice:
         if (self.to is None) == (self.flow is None):
-            raise ValueError("chaque choix doit avoir exactement une destination : « vers » ou « flux »")
+            raise ValueError(
+                "chaque choix doit avoir exactement une destination : « vers » ou « flux »"
+            )
         return self
 
 
@@ -109,7 +111,9 @@ class Input(Strict):
     @model_validator(mode="after")
     def _one_target(self) -> Input:
         if (self.to is None) == (self.flow is None):
-            raise ValueError("la saisie doit avoir exactement une destination : « vers » ou « flux »")
+            raise ValueError(
+                "la saisie doit avoir exactement une destination : « vers » ou « flux »"
+            )
         return self
 
 
@@ -170,7 +174,9 @@ class Node(Strict):
         if self.branches and (self.choices or self.input or self.end):
             raise ValueError("une étape avec « selon » ne peut pas avoir de choix, saisie ou fin")
         if self.branches and self.otherwise is None:
-            raise ValueError("« selon » doit être accompagné de « sinon » (la destination par défaut)")
+            raise ValueError(
+                "« selon » doit être accompagné de « sinon » (la destination par défaut)"
+            )
         if self.otherwise is not None and not self.branches:
             raise ValueError("« sinon » n'a de sens qu'avec « selon »")
         if (self.next is not None or self.next_flow is not None) and (
@@ -225,7 +231,8 @@ class Interface(Strict):
         alias="variable_public", description="Variable qui filtre les ressources par public."
     )
     default_council: Ident = Field(
-        alias="conseil_par_defaut", description="Ressource montrée quand le département est inconnu."
+        alias="conseil_par_defaut",
+        description="Ressource montrée quand le département est inconnu.",
     )
     menu_flow: Ident = Field(alias="flux_menu")
     emergency_flow: Ident = Field(alias="flux_urgence")

@@ -46,14 +46,15 @@ class YamlError(Exception):
 
 
 class _NoAliasComposer(Composer):
-    def compose_node(self, parent: Node | None, index: Any) -> Node | None:  # type: ignore[override]
-        if self.check_event(AliasEvent):  # type: ignore[no-untyped-call]
-            event = self.peek_event()  # type: ignore[no-untyped-call]
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        parser: Any = self  # the Parser mixin provides the event methods
+        if parser.check_event(AliasEvent):
+            event = parser.peek_event()
             raise YamlError(
                 "les alias YAML (*nom) ne sont pas acceptés : recopiez le texte à cet endroit.",
                 event.start_mark.line + 1,
             )
-        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        return super().compose_node(parent, index)
 
 
 class _StrictLoader(
@@ -99,7 +100,7 @@ def load_text(text: str, path: Path) -> Document:
         )
     loader = _StrictLoader(text)
     try:
-        root = loader.get_single_node()  # type: ignore[no-untyped-call]
+        root = loader.get_single_node()
     except YamlError:
         raise
     except yaml.MarkedYAMLError as exc:
@@ -109,7 +110,7 @@ def load_text(text: str, path: Path) -> Document:
     except yaml.YAMLError as exc:
         raise YamlError(f"le fichier n'est pas du YAML valide ({exc}).", None) from None
     finally:
-        loader.dispose()  # type: ignore[no-untyped-call]
+        loader.dispose()
     doc = Document(path=path, data=None)
     if root is not None:
         doc.data = _build(root, (), doc)
@@ -127,7 +128,8 @@ def load_file(path: Path) -> Document:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise YamlError(
-            "le fichier n'est pas enregistré en UTF-8 : enregistrez-le en UTF-8 dans votre éditeur.",
+            "le fichier n'est pas enregistré en UTF-8 : "
+            "enregistrez-le en UTF-8 dans votre éditeur.",
             line,
         ) from None
     return load_text(text, path)

@@ -56,8 +56,12 @@ def simulation(bundle: Bundle, sim: Simulator, variables: dict[str, str]) -> Mes
         months = int(variables.get(sim.monthly.variable, "0") or 0)
         if months > 0:
             amount = months * sim.monthly.amount_per_month
-            rows.append((f"{sim.monthly.label} ({months} × {euros(sim.monthly.amount_per_month)})",
-                         euros(amount)))
+            rows.append(
+                (
+                    f"{sim.monthly.label} ({months} × {euros(sim.monthly.amount_per_month)})",
+                    euros(amount),
+                )
+            )
             total += amount
     return Message(
         table=Table(

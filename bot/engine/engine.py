@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from bot.content.bundle import Bundle, resolve_target
@@ -176,7 +177,7 @@ class _Turn:
             return True
         return who in resource.audience
 
-    def _local_contacts(self, kinds: list[str]) -> None:
+    def _local_contacts(self, kinds: Sequence[str]) -> None:
         b = self.bundle
         code = self.variables.get(_department_variable(b) or "")
         dep = b.departments.get(code or "")
@@ -201,8 +202,12 @@ class _Turn:
         if node.end and self.count:
             self.outcomes.append(Outcome(flow, "fin"))
         self.node = addr
-        self._show(options, links=[Button(label=link.label, url=link.url) for link in node.links],
-                   end=node.end, flow=flow)
+        self._show(
+            options,
+            links=[Button(label=link.label, url=link.url) for link in node.links],
+            end=node.end,
+            flow=flow,
+        )
 
     def _present_menu_only(self) -> None:
         self.node = f"{self.bundle.interface.menu_flow}/"
@@ -438,9 +443,13 @@ def _on_text(turn: _Turn, text: str) -> None:
         return
     start = turn.start
     node = b.node_at(start.awaiting) if start.awaiting else None
-    if start.awaiting and node is not None and node.input is not None:
-        if _handle_input(turn, start.awaiting, node, text):
-            return
+    if (
+        start.awaiting
+        and node is not None
+        and node.input is not None
+        and _handle_input(turn, start.awaiting, node, text)
+    ):
+        return
     labels = [o.label for o in start.options]
     if labels:
         index = match_choice(text, labels)
@@ -515,7 +524,8 @@ def _route(turn: _Turn, text: str) -> None:
     if decision.kind == "close":
         turn.say(b.message("propositions"))
         options = [
-            Option(action=f"route:{m.key}", label=b.flows[m.key].title) for m in decision.matches[:3]
+            Option(action=f"route:{m.key}", label=b.flows[m.key].title)
+            for m in decision.matches[:3]
         ]
         back = "nav:stay" if turn.start.node is not None else "nav:back"
         turn._show(options, links=[], end=False, flow="", back=back)

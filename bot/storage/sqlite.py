@@ -98,7 +98,9 @@ class Store:
             aside = self._move_aside()
             log.error(
                 "database %s is unreadable (%s); moved to %s and starting with a new one",
-                self.path, exc, aside,
+                self.path,
+                exc,
+                aside,
             )
             await self._connect()
 
@@ -225,7 +227,8 @@ class Store:
             )
             removed = cursor.rowcount
             await self.db.execute(
-                "DELETE FROM handled_updates WHERE handled_at < ?", (_iso(now - HANDLED_UPDATES_KEPT),)
+                "DELETE FROM handled_updates WHERE handled_at < ?",
+                (_iso(now - HANDLED_UPDATES_KEPT),),
             )
             await self.db.execute(
                 "DELETE FROM recent_messages WHERE sent_at < ?", (_iso(now - RECENT_MESSAGES_KEPT),)
@@ -246,7 +249,9 @@ class Store:
             return
         await self.db.execute("BEGIN IMMEDIATE")
         try:
-            await self.db.executemany("INSERT OR IGNORE INTO recent_messages VALUES (?, ?, ?)", rows)
+            await self.db.executemany(
+                "INSERT OR IGNORE INTO recent_messages VALUES (?, ?, ?)", rows
+            )
             await self.db.execute("COMMIT")
         except BaseException:
             await self.db.execute("ROLLBACK")
@@ -268,4 +273,6 @@ class Store:
             "ORDER BY day, flow, outcome",
             (since.isoformat(),),
         )
-        return [Counter(str(r[0]), str(r[1]), str(r[2]), int(r[3])) for r in await cursor.fetchall()]
+        return [
+            Counter(str(r[0]), str(r[1]), str(r[2]), int(r[3])) for r in await cursor.fetchall()
+        ]

@@ -27,7 +27,9 @@ MAX_CRISIS_CHARS: Final = 20_000
 MAX_GAP: Final = 2
 """Extra words allowed between two words of an expression."""
 STRONG_SIMILARITY: Final = 85.0
-"""Word similarity counted as a sure match; one weaker word per expression is allowed."""
+"""Word similarity counted as a sure match. One weaker word (down to the lenient
+threshold of ``fuzzy.min_ratio``) is allowed in expressions with two or more
+content words: "pluw envie de vivre" fires, "changer" is not "danger"."""
 SINGLE_WORD_MIN: Final = 85.0
 """A one-word expression ("suicide") alone needs at least this similarity."""
 GLUED_MIN: Final = 88.0
@@ -54,6 +56,11 @@ class _Pattern:
     words: tuple[str, ...]
     optional: tuple[bool, ...]
     glued: str
+
+    @property
+    def max_weak(self) -> int:
+        """One loosely matched word is tolerated only next to another content word."""
+        return 1 if self.optional.count(False) >= 2 else 0
 
 
 def _pattern(phrase: str) -> _Pattern | None:
@@ -132,7 +139,7 @@ class CrisisDetector:
             max_gap=MAX_GAP,
             min_matched=2,
             strong=STRONG_SIMILARITY,
-            max_weak=1,
+            max_weak=pattern.max_weak,
             covered=covered,
         )
         return score is not None

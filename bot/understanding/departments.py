@@ -20,6 +20,9 @@ from bot.understanding.normalise import STOP_WORDS, normalise
 MAX_PARTIAL_CANDIDATES: Final = 4
 """A partial name ("seine", "corse", "pyrenees") is offered only when it fits
 this few departments; "haute" fits a dozen and means nothing."""
+PARTIAL_MIN_LEN: Final = 4
+"""Shorter name words ("pas", "val", "bas") never suggest a department alone."""
+NEGATIONS: Final = frozenset({"ne", "pas", "plus", "jamais", "rien"})
 NAME_MAX_GAP: Final = 1
 """Extra words tolerated inside a multi-word name ("seine et la marne")."""
 
@@ -157,8 +160,9 @@ class DepartmentResolver:
                 first, last = _span(name, found)
                 full.append(_Hit(name.code, first, last, score, len(name.words)))
             else:
-                hit = [max(s for _, s in found[w]) for w in name.words if w in found]
-                partial[name.code] = max(partial.get(name.code, 0.0), sum(hit) / len(hit))
+                hit = [max(s for _, s in found[w]) for w in name.words if _anchors(w, found)]
+                if hit:
+                    partial[name.code] = max(partial.get(name.code, 0.0), sum(hit) / len(hit))
         if full:
             return _decide_full(full)
         return _decide_partial(partial)
@@ -174,6 +178,11 @@ class DepartmentResolver:
 def _name_words(name: str) -> tuple[str, ...]:
     """Content words of an official name: "Côte-d'Or" -> ("cote", "or")."""
     return tuple(word for word in normalise(name).split() if word not in STOP_WORDS)
+
+
+def _anchors(word: str, found: dict[str, list[tuple[int, float]]]) -> bool:
+    """May this name word alone suggest its department? Not "pas" (of Pas-de-Calais)."""
+    return word in found and len(word) >= PARTIAL_MIN_LEN and word not in NEGATIONS
 
 
 def _span(name: _Name, found: dict[str, list[tuple[int, float]]]) -> tuple[int, int]:

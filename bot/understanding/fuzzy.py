@@ -20,6 +20,10 @@ PREFIX_SIMILARITY: Final = 90.0
 "secte", "epuise"): French inflects by suffix."""
 PREFIX_MIN_LEN: Final = 5
 PREFIX_MAX_SUFFIX: Final = 4
+FIRST_LETTER_SLIP_MIN: Final = 90.0
+"""People rarely mistype the first letter, while different words often share
+their ending ("depuis"/"epuise", "courir"/"mourir"): a fuzzy match on another
+first letter needs this similarity (one slip in a long word, "ospitalise")."""
 MIN_FUZZY_QUERY_LEN: Final = 3
 """Typed words shorter than this are only looked up exactly."""
 _CACHE_SIZE: Final = 4_096
@@ -95,6 +99,8 @@ class TokenIndex:
             limit=None,
             score_cutoff=self._floor,
         ):
+            if word[0] != token[0] and score < FIRST_LETTER_SLIP_MIN:
+                continue
             if score >= min_ratio(len(word), lenient=self._lenient):
                 found[word] = max(found.get(word, 0.0), float(score))
         if self._prefixes:

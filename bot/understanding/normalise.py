@@ -27,6 +27,8 @@ _ELISION: Final = re.compile(r"\b(?:jusqu|lorsqu|puisqu|qu|[jldnstmc])'")
 # Inclusive writing "libéral·e", "salarié·e·s": keep the base form only.
 _INCLUSIVE: Final = re.compile(r"(?<=[^\W\d_])[·⋅‧•∙][^\W\d_]{1,5}")
 _NON_WORD: Final = re.compile(r"[\W_]+")
+# "mouriiiir", "nooon": French never triples a letter.
+_STRETCHED: Final = re.compile(r"([^\W\d_])\1{2,}")
 
 ELIDED_LETTERS: Final = frozenset({"j", "l", "d", "n", "s", "t", "m", "c", "qu"})
 """Left alone after "j ai" (space instead of apostrophe); dropped like elisions."""
@@ -80,6 +82,9 @@ SMS_SPELLINGS: Final[dict[str, str]] = {
     "pr": "pour",
     "pa": "pas",
     "plu": "plus",
+    "ve": "veux",
+    "veu": "veux",
+    "vx": "veux",
     "mm": "meme",
     "mtn": "maintenant",
     "mnt": "maintenant",
@@ -104,7 +109,7 @@ _STOP_TEXT: Final = """
     le la les un une des du de au aux ce cet cette ces
     mon ma mes ton ta tes son sa ses notre nos votre vos leur leurs
     je tu il elle on nous vous ils elles se lui y en eux
-    a et ou mais donc or ni car que qui quoi dont pour par sur sous dans avec chez vers entre
+    a et ou mais donc ni car que qui quoi dont pour par sur sous dans avec chez vers entre
     est es suis sont sommes etes etre ai as avons avez ont avoir etait etais
     tres trop bien aussi deja encore alors comme ca cela ceci tout tous toute toutes meme si
     oui bonjour salut merci hello coucou euh ben bah voila
@@ -136,9 +141,12 @@ def _rewrite(token: str) -> str:
         return mapped
     if token in ELIDED_LETTERS:
         return ""
-    # French words never start with "j" + consonant: this is "j'" glued on.
-    if len(token) >= 3 and token[0] == "j" and token[1].isalpha() and token[1] not in _VOWELS:
-        return token[1:]
+    # French words never start with "j" + consonant, nor "d" + consonant other
+    # than r/h/j: that is "j'" or "d'" glued on ("jveux", "dmourir").
+    if len(token) >= 3 and token[1].isalpha() and token[1] not in _VOWELS:
+        if token[0] == "j" or (token[0] == "d" and token[1] not in "rhj"):
+            token = token[1:]
+            return SMS_SPELLINGS.get(token, token)
     return token
 
 
@@ -154,6 +162,7 @@ def normalise(text: str, *, max_chars: int = MAX_INPUT_CHARS) -> str:
     text = text.replace("aujourd'hui", "aujourdhui")
     text = _INCLUSIVE.sub("", text)
     text = _ELISION.sub("", text)
+    text = _STRETCHED.sub(r"\1", text)
     words = (_rewrite(token) for token in _NON_WORD.sub(" ", text).split())
     return " ".join(word for word in words if word)
 

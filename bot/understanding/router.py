@@ -42,7 +42,7 @@ T_HIGH: Final = 80.0
 """A best score at or above this may be acted on without asking..."""
 MARGIN: Final = 10.0
 """...provided it leads the runner-up by at least this much."""
-T_LOW: Final = 55.0
+T_LOW: Final = 60.0
 """Below this the message is not understood: the caller shows its menu."""
 CLOSE_FLOOR: Final = 40.0
 """In a "close" decision, runners-up under this are not offered."""
