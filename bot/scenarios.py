@@ -21,7 +21,7 @@ from bot.content.problems import Code, Problem, relative
 from bot.content.yaml_loader import YamlError, load_file
 from bot.engine.engine import step
 from bot.engine.events import Command, Event, Press, Start, Text
-from bot.engine.replies import Action, Button
+from bot.engine.replies import Action, Button, Reply
 from bot.engine.state import State
 
 
@@ -74,60 +74,80 @@ def _fold(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
-def _event(step_: ScenarioStep, buttons: list[Button]) -> Event | str:
-    """The event for a step, or a French error message."""
-    if step_.command is not None:
-        name, _, arg = step_.command.strip().lstrip("/").partition(" ")
-        return Start(arg.strip() or None) if name == "start" else Command(name)
-    if step_.write is not None:
-        return Text(step_.write)
-    assert step_.press is not None
-    for button in buttons:
-        if _fold(button.label) == _fold(step_.press) and button.data is not None:
-            return Press(button.data)
-    shown = ", ".join(f"« {b.label} »" for b in buttons if b.data) or "aucun"
-    return f"pas de bouton « {step_.press} » ; boutons affichés : {shown}"
+class Driver:
+    """A person talking to the pure engine: the scenario runner's and the tests' hands."""
+
+    def __init__(self, bundle: Bundle, nonce: str = "s") -> None:
+        self.bundle = bundle
+        self.state = State.fresh(nonce)
+        self.buttons: list[Button] = []
+        self.text = ""
+        self.replies: tuple[Reply, ...] = ()
+
+    def send(self, event: Event) -> str:
+        """Apply one event; returns what the person reads."""
+        result = step(self.bundle, self.state, event)
+        self.state = result.state
+        self.replies = result.replies
+        self.text, self.buttons = render(result.replies)
+        if Action.FORGET in result.replies:
+            self.state = State.fresh(self.state.nonce + "x")
+        return self.text
+
+    def command(self, line: str) -> str:
+        name, _, arg = line.strip().lstrip("/").partition(" ")
+        return self.send(Start(arg.strip() or None) if name == "start" else Command(name))
+
+    def write(self, text: str) -> str:
+        return self.send(Text(text))
+
+    def button(self, label: str) -> Button | None:
+        """The button on display whose label reads as ``label``."""
+        for button in self.buttons:
+            if _fold(button.label) == _fold(label) and button.data is not None:
+                return button
+        return None
+
+    def press(self, label: str) -> str:
+        button = self.button(label)
+        if button is None or button.data is None:
+            raise LookupError(self.missing(label))
+        return self.send(Press(button.data))
+
+    def missing(self, label: str) -> str:
+        shown = ", ".join(f"« {b.label} »" for b in self.buttons if b.data) or "aucun"
+        return f"pas de bouton « {label} » ; boutons affichés : {shown}"
 
 
 def run_scenario(
     bundle: Bundle, scenario: Scenario, file: str, lines: list[int | None]
 ) -> list[Failure]:
     """Replay one scenario; returns its failures (empty when it passes)."""
-    state = State.fresh("s")
-    buttons: list[Button] = []
+    driver = Driver(bundle)
     for index, step_ in enumerate(scenario.steps):
         line = lines[index]
-        event = _event(step_, buttons)
-        if isinstance(event, str):
-            return [Failure(file, line, scenario.name, event)]
-        result = step(bundle, state, event)
-        state = result.state
-        text, buttons = render(result.replies)
-        if Action.FORGET in result.replies:
-            state = State.fresh("s2")
+        try:
+            if step_.command is not None:
+                text = driver.command(step_.command)
+            elif step_.write is not None:
+                text = driver.write(step_.write)
+            else:
+                assert step_.press is not None
+                text = driver.press(step_.press)
+        except LookupError as exc:
+            return [Failure(file, line, scenario.name, str(exc))]
         folded = _fold(text)
         for word in step_.expect:
             if _fold(word) not in folded:
-                return [
-                    Failure(
-                        file,
-                        line,
-                        scenario.name,
-                        f"« {word} » attendu mais absent. Affiché :\n{text}",
-                    )
-                ]
+                message = f"« {word} » attendu mais absent. Affiché :\n{text}"
+                return [Failure(file, line, scenario.name, message)]
         for word in step_.absent:
             if _fold(word) in folded:
                 return [Failure(file, line, scenario.name, f"« {word} » ne devait pas apparaître")]
-        if step_.at is not None and bundle.canonical(step_.at) != state.node:
-            return [
-                Failure(
-                    file,
-                    line,
-                    scenario.name,
-                    f"étape « {step_.at} » attendue, la conversation est à « {state.node} »",
-                )
-            ]
+        if step_.at is not None and bundle.canonical(step_.at) != driver.state.node:
+            where = driver.state.node
+            message = f"étape « {step_.at} » attendue, la conversation est à « {where} »"
+            return [Failure(file, line, scenario.name, message)]
     return []
 
 

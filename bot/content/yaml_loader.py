@@ -175,7 +175,7 @@ def _build(node: Node, loc: Path_, doc: Document) -> Any:
 
 def _explain_syntax(exc: yaml.MarkedYAMLError) -> str:
     problem = exc.problem or ""
-    if "tab" in problem:
+    if "tab" in problem or "'\\t'" in problem:
         hint = "remplacez les tabulations par des espaces."
     elif "mapping values are not allowed" in problem:
         hint = "un « : » est mal placé ; mettez le texte entre guillemets s'il contient « : »."
@@ -187,4 +187,4 @@ def _explain_syntax(exc: yaml.MarkedYAMLError) -> str:
         hint = "des guillemets ne sont pas refermés."
     else:
         hint = "vérifiez l'indentation, les « : » et les guillemets."
-    return f"syntaxe YAML incorrecte ({problem}) : {hint}"
+    return f"syntaxe YAML incorrecte : {hint} (détail technique : {problem})"

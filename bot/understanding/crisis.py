@@ -38,8 +38,8 @@ EXCEPTION_MIN_MATCHED: Final = 2
 
 FUNCTION_WORDS: Final = STOP_WORDS | {"me", "te", "moi", "toi"}
 """Words of an expression that may be missing: "il m'a frappé" keeps no "me"."""
-NEGATIONS: Final = frozenset({"ne", "pas", "plus", "jamais", "rien", "aucune", "aucun"})
-"""Interchangeable in crisis expressions."""
+NEGATIONS: Final = frozenset({"ne", "pas", "plus", "pu", "jamais", "rien", "aucune", "aucun"})
+"""Interchangeable in crisis expressions ("pu" is the SMS "plus": "jai pu envie")."""
 
 
 @dataclass(frozen=True)
@@ -100,9 +100,7 @@ class CrisisDetector:
             for word, positions in positions_by_word(typed, self._glued_index).items()
             if any(similarity >= GLUED_MIN for _, similarity in positions)
         }
-        negated = [
-            (position, 100.0) for position, word in enumerate(typed) if word in NEGATIONS
-        ]
+        negated = [(position, 100.0) for position, word in enumerate(typed) if word in NEGATIONS]
         for word in self._negations_known:
             found[word] = sorted({*found.get(word, []), *negated})
         for pattern in self._patterns:

@@ -24,6 +24,10 @@ FIRST_LETTER_SLIP_MIN: Final = 90.0
 """People rarely mistype the first letter, while different words often share
 their ending ("depuis"/"epuise", "courir"/"mourir"): a fuzzy match on another
 first letter needs this similarity (one slip in a long word, "ospitalise")."""
+GLUED_ELISION_SIMILARITY: Final = 90.0
+"""Score of a known word typed with an elided article glued on ("lair", "denvie")."""
+_ELIDED_INITIALS: Final = frozenset("cdjlmnst")
+_ELISION_ONSETS: Final = frozenset("aeiouyh")
 MIN_FUZZY_QUERY_LEN: Final = 3
 """Typed words shorter than this are only looked up exactly."""
 _CACHE_SIZE: Final = 4_096
@@ -103,6 +107,14 @@ class TokenIndex:
                 continue
             if score >= min_ratio(len(word), lenient=self._lenient):
                 found[word] = max(found.get(word, 0.0), float(score))
+        rest = token[1:]
+        if (
+            token[0] in _ELIDED_INITIALS
+            and len(rest) >= 3
+            and rest[0] in _ELISION_ONSETS
+            and rest in self._known
+        ):
+            found[rest] = max(found.get(rest, 0.0), GLUED_ELISION_SIMILARITY)
         if self._prefixes:
             for cut in range(max(PREFIX_MIN_LEN, len(token) - PREFIX_MAX_SUFFIX), len(token)):
                 stem = token[:cut]

@@ -143,10 +143,10 @@ def _rewrite(token: str) -> str:
         return ""
     # French words never start with "j" + consonant, nor "d" + consonant other
     # than r/h/j: that is "j'" or "d'" glued on ("jveux", "dmourir").
-    if len(token) >= 3 and token[1].isalpha() and token[1] not in _VOWELS:
-        if token[0] == "j" or (token[0] == "d" and token[1] not in "rhj"):
-            token = token[1:]
-            return SMS_SPELLINGS.get(token, token)
+    glued = token[0] == "j" or (token[0] == "d" and token[1:2] not in ("r", "h", "j"))
+    if glued and len(token) >= 3 and token[1].isalpha() and token[1] not in _VOWELS:
+        token = token[1:]
+        return SMS_SPELLINGS.get(token, token)
     return token
 
 

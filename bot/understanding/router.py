@@ -214,9 +214,7 @@ class Router:
         weights: list[float] = []
         for typed_word in content:
             similar = self._index.lookup(typed_word)
-            weights.append(
-                max((self._idf[word] for word in similar), default=UNKNOWN_WORD_WEIGHT)
-            )
+            weights.append(max((self._idf[word] for word in similar), default=UNKNOWN_WORD_WEIGHT))
             for word, similarity in similar.items():
                 for number in self._examples_by_word.get(word, ()):
                     per_word = recall.setdefault(number, {})
@@ -230,8 +228,7 @@ class Router:
             example = self._examples[number]
             covered = sum(self._idf[word] * sim for word, sim in per_word.items()) / example.weight
             explained = (
-                sum(weight_of[word] * sim for word, sim in precision[number].items())
-                / typed_weight
+                sum(weight_of[word] * sim for word, sim in precision[number].items()) / typed_weight
             )
             score = RECALL_WEIGHT * covered + (1 - RECALL_WEIGHT) * explained
             if score > best.get(example.key, (0.0, ""))[0]:

@@ -16,7 +16,10 @@ Known, deliberate differences with Telegram (all documented where they happen):
   on 443, 80, 88 or 8443) — other hosts still get Telegram's checks;
 * a bare ``&`` in HTML text is rejected (Telegram keeps it literally), see ``telegram_html``;
 * only ``parse_mode=HTML`` (or none) is implemented; other modes get "unsupported parse_mode";
-* updates are delivered to the webhook one at a time, in order.
+* updates are delivered to the webhook one at a time, in order; a failed delivery is retried
+  four times within a second, then dropped (Telegram retries longer, then gives up too).
+
+The rules themselves (limits, error wording) live in ``telegram_rules`` and ``telegram_html``.
 """
 
 from __future__ import annotations
@@ -24,7 +27,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import re
 import socket
 import time
 from collections import defaultdict, deque
@@ -32,58 +34,35 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from types import EllipsisType
 from typing import Any, NamedTuple, Self
-from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp import web
 
-from .telegram_html import EntityParseError, parse_html, strip_text, utf16_len
+from .telegram_html import utf16_len
+from .telegram_rules import (
+    CHAT_ACTIONS,
+    DEFAULT_EXCLUDED_UPDATES,
+    DELETE_WINDOW_SECONDS,
+    NOT_MODIFIED,
+    QUERY_TOO_OLD,
+    ApiError,
+    JsonDict,
+    bad_request,
+    check_commands,
+    check_inline_markup,
+    check_webhook,
+    normalize_params,
+    render_text,
+)
+
+__all__ = ["DELETE_WINDOW_SECONDS", "FAKE_TOKEN", "Call", "ErrorRecord", "FakeBotApi"]
 
 FAKE_TOKEN = "123456789:AAH-fake-token-for-tests-only_abcdefgh"
-MAX_TEXT_LENGTH = 4096
-DELETE_WINDOW_SECONDS = 48 * 3600
-JsonDict = dict[str, Any]
-
-_NOT_MODIFIED = (
-    "message is not modified: specified new message content and reply markup are exactly "
-    "the same as a current content and reply markup of the message"
-)
-_QUERY_TOO_OLD = "query is too old and response timeout expired or query ID is invalid"
-_DEFAULT_EXCLUDED_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
-_INT_PARAMS = frozenset(
-    {"chat_id", "message_id", "offset", "limit", "timeout", "max_connections", "cache_time",
-     "user_id"}
-)
-_BOOL_PARAMS = frozenset({"drop_pending_updates", "show_alert", "allow_sending_without_reply"})
-_JSON_PARAMS = frozenset(
-    {"reply_markup", "allowed_updates", "message_ids", "commands", "scope", "entities",
-     "reply_parameters", "link_preview_options"}
-)
-_BUTTON_KINDS = ("url", "callback_data", "web_app", "login_url", "switch_inline_query",
-                 "switch_inline_query_current_chat", "switch_inline_query_chosen_chat",
-                 "copy_text", "callback_game", "pay")
-_CHAT_ACTIONS = frozenset({"typing", "upload_photo", "record_video", "upload_video",
-                           "record_voice", "upload_voice", "upload_document", "choose_sticker",
-                           "find_location", "record_video_note", "upload_video_note"})
-_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
-_COMMAND = re.compile(r"[a-z0-9_]{1,32}")
 _WEBHOOK_RETRY_DELAYS = (0.0, 0.05, 0.1, 0.2, 0.4)  # Telegram retries, then gives up
 
 
-class ApiError(Exception):
-    """A Telegram error response; raised by method handlers, turned into JSON by the server."""
-
-    def __init__(self, error_code: int, description: str, retry_after: int | None = None):
-        super().__init__(description)
-        self.error_code, self.description, self.retry_after = error_code, description, retry_after
-
-
-def _bad(description: str) -> ApiError:
-    return ApiError(400, f"Bad Request: {description}")
-
-
 class Call(NamedTuple):
-    """One Bot API request as the fake received it (params decoded, see ``_normalize``)."""
+    """One Bot API request as the fake received it (params decoded by ``normalize_params``)."""
 
     method: str
     params: JsonDict
@@ -127,25 +106,6 @@ class _Pending:
         return int(self.update["update_id"])
 
 
-def _normalize(raw: dict[str, Any]) -> JsonDict:
-    """Decode form values: PTB sends every parameter as a string, nested ones JSON-encoded."""
-    params: JsonDict = {}
-    for key, value in raw.items():
-        if isinstance(value, str):
-            if key in _JSON_PARAMS:
-                try:
-                    value = json.loads(value)
-                except ValueError:
-                    what = "reply keyboard markup" if key == "reply_markup" else key
-                    raise _bad(f"can't parse {what} JSON object") from None
-            elif key in _INT_PARAMS and re.fullmatch(r"-?\d+", value.strip()):
-                value = int(value)
-            elif key in _BOOL_PARAMS:
-                value = value.strip().lower() in ("true", "1")
-        params[key] = value
-    return params
-
-
 async def _read_params(request: web.Request) -> dict[str, Any]:
     """Telegram accepts query strings, urlencoded forms, multipart forms and JSON bodies."""
     params: dict[str, Any] = dict(request.query)
@@ -153,55 +113,17 @@ async def _read_params(request: web.Request) -> dict[str, Any]:
         try:
             body = await request.json()
         except ValueError:
-            raise _bad("can't parse JSON encoded request") from None
+            raise bad_request("can't parse JSON encoded request") from None
         if not isinstance(body, dict):
-            raise _bad("JSON object expected")
+            raise bad_request("JSON object expected")
         params.update(body)
     elif request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
         for key, value in (await request.post()).items():
-            params[key] = value if isinstance(value, str) else {"filename": value.filename}
+            if isinstance(value, web.FileField):  # an upload: only its name is kept
+                params[key] = {"filename": value.filename}
+            else:
+                params[key] = value
     return params
-
-
-def _check_inline_markup(markup: Any) -> JsonDict | None:
-    """Validate reply_markup; return it if it is an inline keyboard (the only kind echoed)."""
-    if markup is None:
-        return None
-    if not isinstance(markup, dict):
-        raise _bad("can't parse reply keyboard markup JSON object")
-    if "inline_keyboard" not in markup:
-        if any(key in markup for key in ("keyboard", "remove_keyboard", "force_reply")):
-            return None
-        raise _bad("can't parse reply keyboard markup JSON object")
-    rows = markup["inline_keyboard"]
-    if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-        raise _bad('field "inline_keyboard" of the InlineKeyboardMarkup must be an Array of Arrays')
-    buttons = [button for row in rows for button in row]
-    if len(buttons) > 100:
-        raise _bad("BUTTONS_TOO_MUCH")
-    for button in buttons:
-        if not isinstance(button, dict) or not isinstance(button.get("text"), str):
-            raise _bad('can\'t parse inline keyboard button: Field "text" must be of type String')
-        if not button["text"].strip():
-            raise _bad("BUTTON_TEXT_INVALID")
-        kinds = [kind for kind in _BUTTON_KINDS if kind in button]
-        if not kinds:
-            raise _bad(
-                "can't parse inline keyboard button: Text buttons are unallowed in the inline "
-                "keyboard"
-            )
-        if len(kinds) > 1:
-            raise _bad("can't parse inline keyboard button: exactly one optional field expected")
-        data = button.get("callback_data")
-        if "callback_data" in button and (
-            not isinstance(data, str) or not 1 <= len(data.encode("utf-8")) <= 64
-        ):
-            raise _bad("BUTTON_DATA_INVALID")
-        if "url" in button:
-            url = urlsplit(str(button["url"]))
-            if url.scheme not in ("http", "https", "tg") or not (url.netloc or url.scheme == "tg"):
-                raise _bad("BUTTON_URL_INVALID")
-    return markup
 
 
 class FakeBotApi:
@@ -269,7 +191,11 @@ class FakeBotApi:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        # handler_cancellation: a long poll the client abandoned (PTB cancels it on stop) ends
+        # with the connection instead of answering a 409 later, as on Telegram.
+        self._runner = web.AppRunner(
+            app, access_log=None, shutdown_timeout=1.0, handler_cancellation=True
+        )
         await self._runner.setup()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.bind(("127.0.0.1", 0))
@@ -315,7 +241,7 @@ class FakeBotApi:
         params: JsonDict = {}
         try:
             params = await _read_params(request)
-            params = _normalize(params)
+            params = normalize_params(params)
         except ApiError as error:
             self.calls.append(Call(method, params, time.monotonic()))
             return self._error_response(method, error, injected=False)
@@ -371,7 +297,13 @@ class FakeBotApi:
         retry_after: int | None = None,
         times: int = 1,
     ) -> None:
-        """Make the next ``times`` calls of ``method`` fail without being applied."""
+        """Make the next ``times`` calls of ``method`` fail without being applied.
+
+        ``description`` defaults to Telegram's wording for the code; a 429 always carries
+        ``parameters.retry_after`` (1 s unless given), and 502/504 answer nginx's HTML page.
+        """
+        if error_code == 429 and retry_after is None:
+            retry_after = 1
         defaults = {
             429: f"Too Many Requests: retry after {retry_after}",
             403: "Forbidden: bot was blocked by the user",
@@ -414,60 +346,38 @@ class FakeBotApi:
     def _chat_id(self, params: JsonDict) -> int:
         value = params.get("chat_id")
         if value is None or value == "":
-            raise _bad("chat_id is empty")
+            raise bad_request("chat_id is empty")
         if isinstance(value, str) and value.startswith("@"):
             for chat in self._chats.values():
                 if chat.get("username") == value[1:]:
                     return int(chat["id"])
         if isinstance(value, int) and value in self._chats:
             return value
-        raise _bad("chat not found")
+        raise bad_request("chat not found")
 
     def _message_id(self, params: JsonDict) -> int:
         value = params.get("message_id")
         if not isinstance(value, int):
-            raise _bad("message identifier is not specified")
+            raise bad_request("message identifier is not specified")
         return value
-
-    def _render(self, params: JsonDict) -> tuple[str, str, list[JsonDict]]:
-        """Apply parse_mode; return (visible text, raw text, entities) or raise Telegram's 400."""
-        raw = params.get("text")
-        if not isinstance(raw, str):
-            raise _bad("message text is empty")
-        mode = str(params.get("parse_mode") or "").lower()
-        if mode == "html":
-            try:
-                text, entities = parse_html(raw, strict_ampersand=self.strict_ampersand)
-            except EntityParseError as error:
-                raise _bad(f"can't parse entities: {error}") from None
-        elif mode:
-            raise _bad("unsupported parse_mode")  # MarkdownV2 exists but the fake lacks it
-        else:
-            text, entities = raw, list(params.get("entities") or [])
-        text, entities = strip_text(text, entities)
-        if not text:
-            raise _bad("message text is empty")
-        if len(text) > MAX_TEXT_LENGTH:
-            raise _bad("message is too long")
-        return text, raw, entities
 
     def _bot_message(self, params: JsonDict, action: str) -> StoredMessage:
         if "inline_message_id" in params:
-            raise _bad("inline messages are not supported by the fake")
+            raise bad_request("inline messages are not supported by the fake")
         chat_id, message_id = self._chat_id(params), self._message_id(params)
         message = self._messages[chat_id].get(message_id)
         if message is None:
-            raise _bad(f"message to {action} not found")
+            raise bad_request(f"message to {action} not found")
         if not message.from_bot:
-            raise _bad(f"message can't be {action}ed")
+            raise bad_request(f"message can't be {action}ed")
         return message
 
     def _check_deletable(self, message: StoredMessage) -> None:
         private = self._chats[message.chat_id]["type"] == "private"
         if not (private or message.from_bot):
-            raise _bad("message can't be deleted")  # the fake models no admin rights
+            raise bad_request("message can't be deleted")  # the fake models no admin rights
         if self.now() - message.date >= DELETE_WINDOW_SECONDS:
-            raise _bad("message can't be deleted for everyone")
+            raise bad_request("message can't be deleted for everyone")
 
     # ----------------------------------------------------------------- Bot API methods
     async def _true(self, params: JsonDict) -> bool:
@@ -478,40 +388,34 @@ class FakeBotApi:
 
     async def _send_message(self, params: JsonDict) -> JsonDict:
         chat_id = self._chat_id(params)
-        text, raw, entities = self._render(params)
-        markup = _check_inline_markup(params.get("reply_markup"))
-        reply = params.get("reply_parameters") or {}
-        if "reply_to_message_id" in params:
-            reply = {"message_id": int(params["reply_to_message_id"])}
-        if reply and reply.get("message_id") not in self._messages[chat_id]:
-            allowed = reply.get("allow_sending_without_reply") or params.get(
-                "allow_sending_without_reply"
-            )
-            if not allowed:
-                raise _bad("message to be replied not found")
-        message = self._store(
-            chat_id, self.bot_user, text=text, html=raw, entities=entities, reply_markup=markup
-        )
+        text, entities = render_text(params, strict_ampersand=self.strict_ampersand)
+        markup = check_inline_markup(params.get("reply_markup"))
+        reply = params.get("reply_parameters") or {}  # PTB 22 never sends reply_to_message_id
+        missing = reply and reply.get("message_id") not in self._messages[chat_id]
+        if missing and not reply.get("allow_sending_without_reply"):
+            raise bad_request("message to be replied not found")
+        message = self._store(chat_id, self.bot_user, text=text, html=params["text"],
+                              entities=entities, reply_markup=markup)
         self._notify()
         return self._payload(message)
 
     async def _edit_message_text(self, params: JsonDict) -> JsonDict:
         message = self._bot_message(params, "edit")
-        text, raw, entities = self._render(params)
+        text, entities = render_text(params, strict_ampersand=self.strict_ampersand)
         # Omitting reply_markup in an edit removes the keyboard, as on Telegram.
-        markup = _check_inline_markup(params.get("reply_markup"))
+        markup = check_inline_markup(params.get("reply_markup"))
         if (text, entities, markup) == (message.text, message.entities, message.reply_markup):
-            raise _bad(_NOT_MODIFIED)
-        message.text, message.html, message.entities = text, raw, entities
+            raise bad_request(NOT_MODIFIED)
+        message.text, message.html, message.entities = text, params["text"], entities
         message.reply_markup, message.edit_date = markup, int(self.now())
         self._notify()
         return self._payload(message)
 
     async def _edit_message_reply_markup(self, params: JsonDict) -> JsonDict:
         message = self._bot_message(params, "edit")
-        markup = _check_inline_markup(params.get("reply_markup"))
+        markup = check_inline_markup(params.get("reply_markup"))
         if markup == message.reply_markup:
-            raise _bad(_NOT_MODIFIED)
+            raise bad_request(NOT_MODIFIED)
         message.reply_markup, message.edit_date = markup, int(self.now())
         self._notify()
         return self._payload(message)
@@ -520,7 +424,7 @@ class FakeBotApi:
         chat_id, message_id = self._chat_id(params), self._message_id(params)
         message = self._messages[chat_id].get(message_id)
         if message is None:
-            raise _bad("message to delete not found")
+            raise bad_request("message to delete not found")
         self._check_deletable(message)
         del self._messages[chat_id][message_id]
         self._deleted[chat_id].append(message_id)
@@ -531,25 +435,25 @@ class FakeBotApi:
         """Skips messages that are missing or too old, as Telegram does; fails if none goes."""
         chat_id, ids = self._chat_id(params), params.get("message_ids")
         if not isinstance(ids, list) or not ids:
-            raise _bad("message identifiers are not specified")
+            raise bad_request("message identifiers are not specified")
         if len(ids) > 100:
-            raise _bad("too many message identifiers specified")
+            raise bad_request("too many message identifiers specified")
         deleted = 0
         for message_id in ids:
             with contextlib.suppress(ApiError):
                 await self._delete_message({"chat_id": chat_id, "message_id": int(message_id)})
                 deleted += 1
         if not deleted:
-            raise _bad("message to delete not found")
+            raise bad_request("message to delete not found")
         return True
 
     async def _answer_callback_query(self, params: JsonDict) -> bool:
         query_id = str(params.get("callback_query_id", ""))
         if query_id not in self._open_callbacks:
-            raise _bad(_QUERY_TOO_OLD)
+            raise bad_request(QUERY_TOO_OLD)
         text = params.get("text")
         if text is not None and len(str(text)) > 200:
-            raise _bad("MESSAGE_TOO_LONG")
+            raise bad_request("MESSAGE_TOO_LONG")
         self._open_callbacks.discard(query_id)
         self.answered_callbacks.append(
             {"id": query_id, "text": text, "show_alert": bool(params.get("show_alert")),
@@ -560,8 +464,8 @@ class FakeBotApi:
 
     async def _send_chat_action(self, params: JsonDict) -> bool:
         self._chat_id(params)
-        if params.get("action") not in _CHAT_ACTIONS:
-            raise _bad("wrong parameter action in request")
+        if params.get("action") not in CHAT_ACTIONS:
+            raise bad_request("wrong parameter action in request")
         return True
 
     def _commands_key(self, params: JsonDict) -> tuple[str, str]:
@@ -569,19 +473,7 @@ class FakeBotApi:
         return json.dumps(scope, sort_keys=True), str(params.get("language_code") or "")
 
     async def _set_my_commands(self, params: JsonDict) -> bool:
-        commands = params.get("commands")
-        if not isinstance(commands, list):
-            raise _bad("can't parse commands JSON object")
-        if len(commands) > 100:
-            raise _bad("too many commands specified")
-        for command in commands:
-            if not isinstance(command, dict) or not _COMMAND.fullmatch(str(command.get("command"))):
-                raise _bad("BOT_COMMAND_INVALID")
-            if not 1 <= len(str(command.get("description") or "").strip()) <= 256:
-                raise _bad("BOT_COMMAND_DESCRIPTION_INVALID")
-        self._commands[self._commands_key(params)] = [
-            {"command": c["command"], "description": c["description"]} for c in commands
-        ]
+        self._commands[self._commands_key(params)] = check_commands(params.get("commands"))
         self._notify()
         return True
 
@@ -632,18 +524,7 @@ class FakeBotApi:
         url = str(params.get("url") or "")
         if not url:
             return await self._delete_webhook(params)
-        parts = urlsplit(url)
-        if parts.hostname not in ("127.0.0.1", "localhost"):  # tests may use any local port
-            if parts.scheme != "https":
-                raise _bad("bad webhook: An HTTPS URL must be provided for webhook")
-            if (parts.port or 443) not in (443, 80, 88, 8443):
-                raise _bad("bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443")
-        secret = params.get("secret_token") or None
-        if secret is not None and not _SECRET_TOKEN.fullmatch(str(secret)):
-            raise _bad("secret token contains unallowed characters")
-        max_connections = int(params.get("max_connections") or 40)
-        if not 1 <= max_connections <= 100:
-            raise _bad("bad webhook: max_connections must be between 1 and 100")
+        secret, max_connections = check_webhook(url, params)
         already = self._webhook.get("url") == url
         await self._stop_webhook_worker()
         if params.get("drop_pending_updates"):
@@ -662,7 +543,9 @@ class FakeBotApi:
         self._webhook = {}
         if params.get("drop_pending_updates"):
             self._pending.clear()
-        self._webhook_description = "Webhook was deleted" if was_set else "Webhook is already deleted"
+        self._webhook_description = (
+            "Webhook was deleted" if was_set else "Webhook is already deleted"
+        )
         self._notify()
         return True
 
@@ -755,7 +638,7 @@ class FakeBotApi:
         kind = next((key for key in update if key != "update_id"), "")
         if self._allowed_updates:
             return kind in self._allowed_updates
-        return kind not in _DEFAULT_EXCLUDED_UPDATES
+        return kind not in DEFAULT_EXCLUDED_UPDATES
 
     def _enqueue(self, update: JsonDict, *, forced: bool = False) -> None:
         self._last_update_id = max(self._last_update_id, int(update["update_id"]))
@@ -763,7 +646,9 @@ class FakeBotApi:
         self._pending.sort(key=lambda p: p.update_id)
         self._notify()
 
-    def queue_raw_update(self, update: JsonDict, *, respect_allowed_updates: bool = True) -> JsonDict:
+    def queue_raw_update(
+        self, update: JsonDict, *, respect_allowed_updates: bool = True
+    ) -> JsonDict:
         """Queue any update (an ``update_id`` is added if missing); returns it.
 
         Like Telegram, an update type the bot did not ask for (allowed_updates) is never
@@ -772,17 +657,18 @@ class FakeBotApi:
         if "update_id" not in update:
             update = {"update_id": self._last_update_id + 1, **update}
         if not respect_allowed_updates or self._allowed(update):
-            self._enqueue(update, forced=not respect_allowed_updates)
+            self._enqueue(update)
         return update
 
     def redeliver(self, update: JsonDict) -> None:
         """Deliver the same update (same update_id) once more, as Telegram does after a crash."""
         self._enqueue(dict(update), forced=True)
 
-    def _user_message(
-        self, user_id: int, content: JsonDict, *, chat_type: str, chat_id: int | None,
-        first_name: str,
-    ) -> StoredMessage:
+    def _user_sends(
+        self, user_id: int, content: JsonDict, *, chat_type: str = "private",
+        chat_id: int | None = None, first_name: str = "Test",
+    ) -> JsonDict:
+        """Store a user's message (the chat becomes known) and queue its update."""
         chat_id = user_id if chat_id is None else chat_id
         if chat_type == "private" and chat_id != user_id:
             raise ValueError("a private chat's id is the user's id")
@@ -790,45 +676,40 @@ class FakeBotApi:
         chat.update({"first_name": first_name} if chat_type == "private" else {"title": "Test"})
         self._chats.setdefault(chat_id, chat)
         sender = {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": "fr"}
-        return self._store(chat_id, sender, text=content.pop("text", None),
-                           entities=content.pop("entities", []), extra=content)
+        message = self._store(chat_id, sender, text=content.pop("text", None),
+                              entities=content.pop("entities", []), extra=content)
+        return self.queue_raw_update({"message": self._payload(message)})
 
     def user_sends_text(
         self, user_id: int, text: str, *, chat_type: str = "private",
         chat_id: int | None = None, first_name: str = "Test",
     ) -> JsonDict:
-        """Queue a text message from the user; the chat becomes known. Returns the update."""
-        message = self._user_message(
+        """Queue a text message from the user; returns the update."""
+        return self._user_sends(
             user_id, {"text": text}, chat_type=chat_type, chat_id=chat_id, first_name=first_name
         )
-        return self.queue_raw_update({"message": self._payload(message)})
 
-    def user_sends_command(self, user_id: int, command: str, **kwargs: Any) -> JsonDict:
-        """Like ``user_sends_text`` with the ``bot_command`` entity Telegram adds to ``/cmd``."""
+    def user_sends_command(
+        self, user_id: int, command: str, *, chat_type: str = "private",
+        chat_id: int | None = None, first_name: str = "Test",
+    ) -> JsonDict:
+        """Like ``user_sends_text`` plus the ``bot_command`` entity Telegram adds to ``/cmd``."""
         assert command.startswith("/"), "a command starts with /"
-        length = utf16_len(command.split(maxsplit=1)[0])
-        entity = {"type": "bot_command", "offset": 0, "length": length}
-        message = self._user_message(
-            user_id, {"text": command, "entities": [entity]},
-            chat_type=kwargs.get("chat_type", "private"), chat_id=kwargs.get("chat_id"),
-            first_name=kwargs.get("first_name", "Test"),
+        entity = {"type": "bot_command", "offset": 0,
+                  "length": utf16_len(command.split(maxsplit=1)[0])}
+        return self._user_sends(
+            user_id, {"text": command, "entities": [entity]}, chat_type=chat_type,
+            chat_id=chat_id, first_name=first_name,
         )
-        return self.queue_raw_update({"message": self._payload(message)})
-
-    def _user_media(self, user_id: int, content: JsonDict) -> JsonDict:
-        message = self._user_message(
-            user_id, content, chat_type="private", chat_id=None, first_name="Test"
-        )
-        return self.queue_raw_update({"message": self._payload(message)})
 
     def user_sends_sticker(self, user_id: int) -> JsonDict:
-        return self._user_media(user_id, {"sticker": {
+        return self._user_sends(user_id, {"sticker": {
             "file_id": "CAACAgIAAxkBAAFake", "file_unique_id": "AgADFake", "type": "regular",
             "width": 512, "height": 512, "is_animated": False, "is_video": False, "emoji": "👍",
         }})
 
     def user_sends_photo(self, user_id: int) -> JsonDict:
-        return self._user_media(user_id, {"photo": [
+        return self._user_sends(user_id, {"photo": [
             {"file_id": "AgACAgQAAxkBAAFakeS", "file_unique_id": "AQADFakeS", "width": 90,
              "height": 90, "file_size": 1200},
             {"file_id": "AgACAgQAAxkBAAFakeM", "file_unique_id": "AQADFakeM", "width": 800,
@@ -836,7 +717,7 @@ class FakeBotApi:
         ]})
 
     def user_sends_voice(self, user_id: int) -> JsonDict:
-        return self._user_media(user_id, {"voice": {
+        return self._user_sends(user_id, {"voice": {
             "file_id": "AwACAgQAAxkBAAFake", "file_unique_id": "AgADFakeV", "duration": 3,
             "mime_type": "audio/ogg", "file_size": 9000,
         }})
@@ -897,7 +778,7 @@ class FakeBotApi:
         return f"pending updates {self.pending_update_ids}, recent errors {recent}"
 
     async def wait_for_messages(
-        self, chat_id: int, count: int, timeout: float = 10
+        self, chat_id: int, count: int, timeout: float = 10  # noqa: ASYNC109 (own deadline)
     ) -> list[JsonDict]:
         """Wait until the bot has at least ``count`` messages in the chat; return them all."""
         if await self._wait_until(lambda: len(self.sent_messages(chat_id)) >= count, timeout):
@@ -910,7 +791,8 @@ class FakeBotApi:
 
     async def wait_for_call(
         self, method: str, predicate: Callable[[JsonDict], bool] | None = None,
-        timeout: float = 10, *, after: int = 0,
+        timeout: float = 10,  # noqa: ASYNC109 (own deadline)
+        *, after: int = 0,
     ) -> Call:
         """Wait for a call of ``method`` (among ``calls[after:]``) whose params match."""
         def find() -> Call | None:
@@ -926,7 +808,9 @@ class FakeBotApi:
         seen = [call.method for call in self.calls[after:]]
         raise AssertionError(f"no matching {method} call within {timeout}s; calls: {seen}")
 
-    async def wait_until_updates_confirmed(self, timeout: float = 10) -> None:
+    async def wait_until_updates_confirmed(
+        self, timeout: float = 10  # noqa: ASYNC109 (own deadline)
+    ) -> None:
         """Wait until every queued update was confirmed (polling offset) or delivered (webhook)."""
         if not await self._wait_until(lambda: not self._pending, timeout):
             fetched = [p.update_id for p in self._pending if p.fetched]

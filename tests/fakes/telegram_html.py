@@ -106,7 +106,9 @@ def _parse_attributes(source: str, i: int, tag: str, begin: int) -> tuple[dict[s
             i += 1
         name = source[start:i].lower()
         if not name:
-            raise EntityParseError(f'Empty attribute name in the tag "{tag}" at byte offset {begin}')
+            raise EntityParseError(
+                f'Empty attribute name in the tag "{tag}" at byte offset {begin}'
+            )
         while i < n and source[i].isspace():
             i += 1
         if i >= n:
@@ -194,7 +196,9 @@ def parse_html(source: str, *, strict_ampersand: bool = True) -> tuple[str, list
             raise EntityParseError(f'Unsupported start tag "{name}" at byte offset {begin}')
         attrs, i = _parse_attributes(source, j, name, begin)
         if name == "span" and attrs.get("class") != "tg-spoiler":
-            raise EntityParseError(f'Tag "span" must have class "tg-spoiler" at byte offset {begin}')
+            raise EntityParseError(
+                f'Tag "span" must have class "tg-spoiler" at byte offset {begin}'
+            )
         stack.append(_OpenTag(name, position, attrs))
     if stack:
         raise EntityParseError(
@@ -216,7 +220,9 @@ def _close(
         return
     if length <= 0:
         return
-    entity: dict[str, Any] = {"type": _ENTITY_TYPES[tag.name], "offset": tag.offset, "length": length}
+    entity: dict[str, Any] = {
+        "type": _ENTITY_TYPES[tag.name], "offset": tag.offset, "length": length
+    }
     if tag.name == "a":
         if "href" not in tag.attrs:
             return

@@ -16,9 +16,10 @@ from typing import Any
 import httpx
 import pytest
 from aiohttp import web
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, NetworkError, RetryAfter
+from telegram.ext import ApplicationBuilder, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from tests.fakes.fake_bot_api import DELETE_WINDOW_SECONDS, FAKE_TOKEN, FakeBotApi
 
@@ -29,6 +30,12 @@ USER = 4242
 async def bot(fake_bot_api: FakeBotApi) -> AsyncIterator[Bot]:
     async with Bot(FAKE_TOKEN, base_url=fake_bot_api.base_url) as real_bot:
         yield real_bot
+
+
+def msg(update: Update) -> Message:
+    """The update's message (new, edited or under a button), which these tests expect."""
+    assert update.effective_message is not None
+    return update.effective_message
 
 
 def keyboard(*buttons: InlineKeyboardButton) -> InlineKeyboardMarkup:
@@ -111,7 +118,7 @@ async def test_every_telegram_tag_is_accepted(fake_bot_api: FakeBotApi, bot: Bot
         '<tg-emoji emoji-id="5368324170671202286">👍</tg-emoji> &lt;&gt;&quot;&#39;&#x41;'
     )
     message = await bot.send_message(USER, html, parse_mode=ParseMode.HTML)
-    assert message.text.endswith("👍 <>\"'A")
+    assert (message.text or "").endswith("👍 <>\"'A")
     kinds = [entity.type for entity in message.entities]
     assert "expandable_blockquote" in kinds and "custom_emoji" in kinds and "spoiler" in kinds
     assert next(e for e in message.entities if e.type == "pre").language == "python"
@@ -167,11 +174,11 @@ async def test_get_updates_offset_limit_and_long_polling(
     fake_bot_api.user_sends_sticker(USER)
     updates = await bot.get_updates(limit=2)
     assert [u.update_id for u in updates] == [first["update_id"], first["update_id"] + 1]
-    assert updates[1].message.text == "/start violences"
-    assert updates[1].message.entities[0].type == "bot_command"
+    assert msg(updates[1]).text == "/start violences"
+    assert msg(updates[1]).entities[0].type == "bot_command"
     assert len(await bot.get_updates()) == 3  # nothing is confirmed without an offset
     updates = await bot.get_updates(offset=updates[1].update_id + 1)
-    assert updates[0].message.sticker is not None
+    assert msg(updates[0]).sticker is not None
     assert fake_bot_api.pending_update_ids == [updates[0].update_id]
     assert await bot.get_updates(offset=updates[0].update_id + 1) == ()
     await fake_bot_api.wait_until_updates_confirmed(timeout=0.1)
@@ -184,7 +191,7 @@ async def test_get_updates_offset_limit_and_long_polling(
     task = asyncio.create_task(user_speaks_later())
     updates = await bot.get_updates(timeout=5)
     await task
-    assert updates[0].message.voice is not None
+    assert msg(updates[0]).voice is not None
     assert time.monotonic() - started < 2  # answered on arrival, not at the timeout
     started = time.monotonic()
     assert (
@@ -216,7 +223,7 @@ async def test_allowed_updates_redelivery_and_unknown_types(
     await bot.get_updates(offset=message["update_id"] + 1)
     fake_bot_api.redeliver(message)  # as after a crash before the offset was saved
     [again] = await bot.get_updates(offset=message["update_id"] + 1)
-    assert again.update_id == message["update_id"] and again.message.text == "hello"
+    assert again.update_id == message["update_id"] and msg(again).text == "hello"
     fake_bot_api.user_edits_message(USER, message["message"]["message_id"], "hello!")
     # edited_message was not asked for, so only the (fetched, unconfirmed) redelivery is left.
     assert fake_bot_api.pending_update_ids == [message["update_id"]]
@@ -224,7 +231,7 @@ async def test_allowed_updates_redelivery_and_unknown_types(
     edited = fake_bot_api.user_edits_message(USER, message["message"]["message_id"], "hello!!")
     fake_bot_api.user_sends_photo(USER)  # a plain message is now filtered out
     [update] = await bot.get_updates(offset=again.update_id + 1)
-    assert update.update_id == edited["update_id"] and update.edited_message.text == "hello!!"
+    assert update.update_id == edited["update_id"] and msg(update).text == "hello!!"
 
 
 async def test_injected_failures_surface_as_ptb_errors(
@@ -275,7 +282,8 @@ async def test_edits_and_callback_queries(fake_bot_api: FakeBotApi, bot: Bot) ->
             "<b>Question</b>", USER, sent.message_id, parse_mode="HTML", reply_markup=markup
         )
     edited = await bot.edit_message_text("Question", USER, sent.message_id)  # drops bold + keyboard
-    assert edited.reply_markup is None and fake_bot_api.sent_messages(USER)[0]["edit_date"]
+    assert isinstance(edited, Message) and edited.reply_markup is None
+    assert fake_bot_api.sent_messages(USER)[0]["edit_date"]
     await bot.edit_message_reply_markup(USER, sent.message_id, reply_markup=markup)
     with pytest.raises(BadRequest, match=r"(?i)message is not modified"):
         await bot.edit_message_reply_markup(USER, sent.message_id, reply_markup=markup)
@@ -284,8 +292,9 @@ async def test_edits_and_callback_queries(fake_bot_api: FakeBotApi, bot: Bot) ->
 
     query_id = fake_bot_api.user_presses(USER, sent.message_id, "forged:" + "x" * 80)
     [update] = await bot.get_updates(offset=-1)  # keeps only the newest update
+    assert update.callback_query is not None
     assert update.callback_query.data == "forged:" + "x" * 80
-    assert update.callback_query.message.message_id == sent.message_id
+    assert msg(update).message_id == sent.message_id
     assert await bot.answer_callback_query(query_id, text="Noté")
     with pytest.raises(BadRequest, match=r"(?i)query is too old"):
         await bot.answer_callback_query(query_id)
@@ -361,3 +370,36 @@ async def test_webhook_delivery_with_secret_and_retries(fake_bot_api: FakeBotApi
         assert await bot.delete_webhook()
     assert fake_bot_api.webhook == {}
     assert await bot.get_updates() == ()
+
+
+async def test_a_real_application_round_trip_over_polling(fake_bot_api: FakeBotApi) -> None:
+    """The way the bot's own e2e tests will use the fake: a whole PTB Application, polling."""
+
+    async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await msg(update).reply_html(
+            f"<b>Thème :</b> {' '.join(context.args or [])}",
+            reply_markup=keyboard(InlineKeyboardButton("Merci", callback_data="thanks")),
+        )
+
+    async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.callback_query is not None
+        await update.callback_query.answer()
+        await update.callback_query.edit_message_text("Avec plaisir")
+
+    app = ApplicationBuilder().token(FAKE_TOKEN).base_url(fake_bot_api.base_url).build()
+    app.add_handlers([CommandHandler("start", start), CallbackQueryHandler(pressed)])
+    async with app:
+        assert app.updater is not None
+        await app.updater.start_polling()
+        await app.start()
+        fake_bot_api.user_sends_command(USER, "/start violences")
+        [question] = await fake_bot_api.wait_for_messages(USER, 1)
+        assert question["text"] == "Thème : violences"
+        fake_bot_api.user_presses(USER, question["message_id"], "thanks")
+        await fake_bot_api.wait_for_call("editMessageText")
+        await fake_bot_api.wait_until_updates_confirmed()
+        await app.updater.stop()
+        await app.stop()
+    assert [m["text"] for m in fake_bot_api.sent_messages(USER)] == ["Avec plaisir"]
+    assert len(fake_bot_api.answered_callbacks) == 1
+    assert not [error for error in fake_bot_api.errors if not error.injected]

@@ -1,0 +1,171 @@
+"""Crisis detection: recall first. A miss can cost a life; a false alarm costs a message.
+
+Decision on "je suis mort de fatigue": it is an idiom for exhaustion (routed to
+burn-out), not a crisis, so the staff list has it as an exception. Exceptions
+only neutralise the words they cover, so the same message with "envie de
+mourir" elsewhere still raises the alarm.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.understanding.crisis import CrisisDetector
+
+EXPRESSIONS = (
+    "envie de mourir",
+    "je veux mourir",
+    "en finir",
+    "me suicider",
+    "suicide",
+    "suicider",
+    "me tuer",
+    "plus envie de vivre",
+    "plus la force de vivre",
+    "me foutre en l air",
+    "sauter du pont",
+    "sauter par la fenêtre",
+    "mettre fin à mes jours",
+    "il va me tuer",
+    "il me frappe",
+    "je suis en danger",
+)
+EXCEPTIONS = (
+    "mort de rire",
+    "mourir de rire",
+    "je meurs de faim",
+    "tuer le temps",
+    "mdr",
+    "mort de fatigue",
+)
+
+
+@pytest.fixture(scope="module")
+def detector() -> CrisisDetector:
+    return CrisisDetector(EXPRESSIONS, EXCEPTIONS)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "j'ai envie de mourir",
+        "J’ai envie de mourir",
+        "ENVIE DE MOURIR",
+        "envie de mourir 😢",
+        "jai envie dmourir",
+        "g envie de mourir",
+        "j ai envi 2 mourir",
+        "envi de mourrir",
+        "envie vraiment de mourir",
+        "envie de mouriiiir",
+        "jveu mourir",
+        "je ve mourir",
+        "je veu mourrir",
+        "je veux en finir",
+        "jen peux plu je veux en finir",
+        "envie d'en finir",
+        "enfinir",
+        "je n'ai plus envie de vivre",
+        "pluw envie de vivre",
+        "jai pu envie de vivre",
+        "j'ai pas envie de vivre",
+        "je n'ai plus la force de vivre",
+        "je veux me suicider",
+        "me sucider",
+        "je pense à me suicidé",
+        "jvais me suisider",
+        "je pense au suicide",
+        "suicid",
+        "je vais me tuer",
+        "jvé me tuer",
+        "me tuééé",
+        "je vais me foutre en l'air",
+        "me foutre en lair",
+        "je vais sauter d'un pont",
+        "je vais sauter par la fenetre",
+        "je veux mettre fin a mes jours",
+        "mon mari me frappe",
+        "il m'a frappé encore",
+        "il va me tuer",
+        "je suis en danger",
+        "jsuis en danger",
+        "je me sens en danger chez moi",
+        "envie  de\u200b mourir",
+    ],
+)
+def test_crisis_phrasings_raise_the_alarm(detector: CrisisDetector, typed: str) -> None:
+    result = detector.detect(typed)
+    assert result.is_crisis
+    assert result.matched in EXPRESSIONS
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "je suis mort de rire",
+        "je suis morte de rire",
+        "mdr",
+        "je meurs de faim",
+        "on joue aux cartes pour tuer le temps",
+        "je suis mort de fatigue",
+        "",
+        "🙂",
+        "bonjour",
+        "je suis kiné libéral dans le Calvados",
+        "un patient m'a menacé au cabinet",
+        "je suis épuisée, je travaille 60h par semaine",
+        "mon patient a fini sa rééducation",
+        "j'ai envie de vivre à la mer",
+        "je veux courir un marathon",
+        "je veux changer de vie",
+        "je voudrais mettre fin à mon contrat de collaboration",
+        "le patient veut sauter les séances",
+        "je me suis blessé au dos en portant un patient",
+        "mon patient est décédé",
+        "je travaille depuis dix ans",
+    ],
+)
+def test_everyday_messages_and_figures_of_speech_stay_calm(
+    detector: CrisisDetector, typed: str
+) -> None:
+    assert detector.detect(typed).is_crisis is False
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "je suis mort de fatigue et j'ai envie de mourir",
+        "mdr j'ai envie de mourir",
+        "je suis mort de rire mais au fond je veux en finir",
+    ],
+)
+def test_an_exception_never_hides_a_crisis_elsewhere(detector: CrisisDetector, typed: str) -> None:
+    assert detector.detect(typed).is_crisis
+
+
+def test_idioms_fire_until_staff_list_them_as_exceptions() -> None:
+    # "ça me tue" is an idiom, but when unsure the product prefers the alarm.
+    assert CrisisDetector(EXPRESSIONS, EXCEPTIONS).detect("ça me tue de voir ça").is_crisis
+    calmer = CrisisDetector(EXPRESSIONS, (*EXCEPTIONS, "ça me tue de"))
+    assert not calmer.detect("ça me tue de voir ça").is_crisis
+    assert calmer.detect("ça me tue de voir ça, je vais me tuer").is_crisis
+
+
+def test_crisis_deep_in_a_long_message_is_found(detector: CrisisDetector) -> None:
+    text = "je raconte ma journée. " * 400 + "et j'ai envie de mourir"
+    assert len(text) > 9_000
+    assert detector.detect(text).is_crisis
+
+
+def test_strange_inputs_do_not_raise(detector: CrisisDetector) -> None:
+    for text in ["\x00" * 100, "\ud800\udfff", "🔥" * 10_000, "a\u0301" * 5_000, "x" * 10_000]:
+        assert detector.detect(text).is_crisis is False
+
+
+def test_matched_is_the_staff_expression_not_user_text(detector: CrisisDetector) -> None:
+    assert detector.detect("JVEU MOURIR!!!").matched == "je veux mourir"
+
+
+def test_empty_lists() -> None:
+    assert CrisisDetector([], []).detect("envie de mourir").is_crisis is False
+    assert CrisisDetector(["", "  "], [""]).detect("envie de mourir").is_crisis is False
