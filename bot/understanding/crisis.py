@@ -32,6 +32,10 @@ threshold of ``fuzzy.min_ratio``) is allowed in expressions with two or more
 content words: "pluw envie de vivre" fires, "changer" is not "danger"."""
 SINGLE_WORD_MIN: Final = 85.0
 """A one-word expression ("suicide") alone needs at least this similarity."""
+STEM_LEN: Final = 6
+"""A typed word sharing all but the last letter (at least this many) with a
+one-word expression fires: "suicidaire", "suicidé" for "suicide", but not
+"disparu" for "disparaître"."""
 GLUED_MIN: Final = 88.0
 """Similarity of a typed word to a whole expression written without spaces ("enfinir")."""
 EXCEPTION_MIN_MATCHED: Final = 2
@@ -83,6 +87,12 @@ class CrisisDetector:
         self._negations_known = sorted(vocabulary & NEGATIONS)
         self._index = TokenIndex(vocabulary, lenient=True)
         self._exception_index = TokenIndex({w for p in self._exceptions for w in p.words})
+        # stem length -> stem -> expression
+        self._stems: dict[int, dict[str, _Pattern]] = {}
+        for p in reversed(self._patterns):
+            if len(p.words) == 1 and len(p.words[0]) > STEM_LEN:
+                size = len(p.words[0]) - 1
+                self._stems.setdefault(size, {})[p.words[0][:size]] = p
         self._glued_index = TokenIndex(
             {p.glued for p in self._patterns if len(p.words) > 1 and len(p.glued) >= 6},
             lenient=True,
@@ -106,6 +116,11 @@ class CrisisDetector:
         for pattern in self._patterns:
             if self._matches(pattern, found, glued, covered):
                 return CrisisResult(True, pattern.original)
+        for size, stems in self._stems.items():
+            for position, word in enumerate(typed):
+                stem = stems.get(word[:size]) if len(word) >= size else None
+                if stem is not None and position not in covered:
+                    return CrisisResult(True, stem.original)
         return CrisisResult(False)
 
     def _matches(

@@ -31,9 +31,12 @@ UNIT_WORDS: Final = frozenset(
         "an", "ans", "patient", "patients", "euro", "euros", "eur", "km", "h", "heure",
         "heures", "mois", "jour", "jours", "semaine", "semaines", "min", "minutes",
         "fois", "seances", "seance", "pourcent", "k", "kg", "enfant", "enfants",
+        "rue", "avenue", "av", "bd", "boulevard", "place", "chemin", "allee", "impasse",
+        "route", "quai", "bis", "ter",
     }
 )  # fmt: skip
-"""A number followed by one of these is a quantity, not a department ("12 ans")."""
+"""A number followed by one of these is a quantity or a street number, not a
+department ("12 ans", "14 rue ...")."""
 
 _POSTCODE: Final = re.compile(r"\b(\d{2}) ?(\d{3})\b")
 _NUMBER: Final = re.compile(r"^(?:\d{1,3}|2a|2b)$")

@@ -20,10 +20,11 @@ PREFIX_SIMILARITY: Final = 90.0
 "secte", "epuise"): French inflects by suffix."""
 PREFIX_MIN_LEN: Final = 5
 PREFIX_MAX_SUFFIX: Final = 4
-FIRST_LETTER_SLIP_MIN: Final = 90.0
-"""People rarely mistype the first letter, while different words often share
-their ending ("depuis"/"epuise", "courir"/"mourir"): a fuzzy match on another
-first letter needs this similarity (one slip in a long word, "ospitalise")."""
+SILENT_H_MIN: Final = 90.0
+"""People rarely mistype a first letter, while different words often share their
+ending ("depuis"/"epuise", "courir"/"mourir"): fuzzy matches keep the first
+letter, except a dropped silent h ("ospitalise"), which needs this similarity.
+Searching one first letter is also what keeps lookups fast on big vocabularies."""
 GLUED_ELISION_SIMILARITY: Final = 90.0
 """Score of a known word typed with an elided article glued on ("lair", "denvie")."""
 _ELIDED_INITIALS: Final = frozenset("cdjlmnst")
@@ -61,9 +62,13 @@ class TokenIndex:
     def __init__(
         self, vocabulary: Iterable[str], *, lenient: bool = False, prefixes: bool = False
     ) -> None:
-        self._words: list[str] = sorted(set(vocabulary) - {""}, key=len)
-        self._lengths: list[int] = [len(word) for word in self._words]
-        self._known: frozenset[str] = frozenset(self._words)
+        self._known: frozenset[str] = frozenset(vocabulary) - {""}
+        # first letter -> (words sorted by length, their lengths)
+        self._buckets: dict[str, tuple[list[str], list[int]]] = {}
+        for word in sorted(self._known, key=len):
+            words, lengths = self._buckets.setdefault(word[0], ([], []))
+            words.append(word)
+            lengths.append(len(word))
         self._lenient = lenient
         self._prefixes = prefixes
         self._floor = min_ratio(8, lenient=lenient)
@@ -90,23 +95,12 @@ class TokenIndex:
             found[token] = 100.0
         if not fuzzy or len(token) < MIN_FUZZY_QUERY_LEN:
             return found
-        # ratio = 2*common/(a+b) caps what a length gap allows: slice the
-        # length-sorted vocabulary to the reachable band.
-        share = self._floor / 100.0
-        lo = bisect_left(self._lengths, int(len(token) * share / (2 - share)))
-        hi = bisect_right(self._lengths, int(len(token) * (2 - share) / share) + 1)
-        for word, score, _ in process.extract(
-            token,
-            self._words[lo:hi],
-            scorer=fuzz.ratio,
-            processor=None,
-            limit=None,
-            score_cutoff=self._floor,
-        ):
-            if word[0] != token[0] and score < FIRST_LETTER_SLIP_MIN:
-                continue
+        for word, score in self._search(token, token[0], self._floor):
             if score >= min_ratio(len(word), lenient=self._lenient):
-                found[word] = max(found.get(word, 0.0), float(score))
+                found[word] = max(found.get(word, 0.0), score)
+        if token[0] != "h":
+            for word, score in self._search(token, "h", SILENT_H_MIN):
+                found[word] = max(found.get(word, 0.0), score)
         rest = token[1:]
         if (
             token[0] in _ELIDED_INITIALS
@@ -121,6 +115,29 @@ class TokenIndex:
                 if stem in self._known:
                     found[stem] = max(found.get(stem, 0.0), PREFIX_SIMILARITY)
         return found
+
+    def _search(self, token: str, first: str, cutoff: float) -> list[tuple[str, float]]:
+        """fuzz.ratio >= cutoff among known words starting with ``first``."""
+        bucket = self._buckets.get(first)
+        if bucket is None:
+            return []
+        words, lengths = bucket
+        # ratio = 2*common/(a+b): a length gap alone caps it, so only a band of
+        # the length-sorted bucket can reach the cutoff.
+        share = cutoff / 100.0
+        lo = bisect_left(lengths, int(len(token) * share / (2 - share)))
+        hi = bisect_right(lengths, int(len(token) * (2 - share) / share) + 1)
+        return [
+            (word, float(score))
+            for word, score, _ in process.extract(
+                token,
+                words[lo:hi],
+                scorer=fuzz.ratio,
+                processor=None,
+                limit=None,
+                score_cutoff=cutoff,
+            )
+        ]
 
 
 def positions_by_word(

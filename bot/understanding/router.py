@@ -11,12 +11,14 @@ Two signals per target, both typo tolerant:
 The best signal wins, with a small bonus when several agree. Everything
 text-dependent is precomputed at build time; routing looks up each typed
 word once in a shared vocabulary and walks inverted indexes, so its cost
-grows with the message, not with the number of targets.
+follows the message and how many phrases share its words, never a scan of
+every phrase.
 """
 
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
@@ -50,8 +52,8 @@ CLOSE_LIMIT: Final = 3
 """At most this many choices are offered in a "close" decision."""
 
 KEYWORD_MAX_GAP: Final = 1
-"""Words allowed between the words of a multi-word keyword ("à bout" in "à
-deux doigts d'être à bout" still needs them adjacent but one)."""
+"""Other words allowed between two words of a multi-word keyword: "arrêt de
+travail" still matches "arrêt de mon travail"."""
 RECALL_WEIGHT: Final = 0.75
 """Example score = 75 % share of the example found in the message + 25 % share
 of the message explained by the example: long messages are not punished much."""
@@ -59,6 +61,11 @@ SUPPORT_BONUS: Final = 4.0
 """Added per extra agreeing signal (another keyword, a matching example), max 2."""
 EXAMPLE_SUPPORT_MIN: Final = 50.0
 """An example score counts as agreeing with a keyword hit from this value."""
+CORPUS_STOP_SHARE: Final = 0.5
+CORPUS_STOP_MIN_TARGETS: Final = 8
+"""With at least 8 targets, an example word found in more than half of them
+("patient", "cabinet") is ignored like a stop word unless it is also a keyword:
+it tells targets apart no better than "le", and skipping it keeps routing fast."""
 UNKNOWN_WORD_WEIGHT: Final = 1.0
 """Weight of a typed word no target knows (the weight of a word all targets share)."""
 
@@ -131,6 +138,19 @@ class Router:
             for word, keys in keys_by_word.items()
         }
         self._index = TokenIndex(keys_by_word, prefixes=True)
+        keyword_words = {word for kw in keywords for word in kw.words}
+        self._corpus_stop = frozenset(
+            word
+            for word, keys in keys_by_word.items()
+            if total >= CORPUS_STOP_MIN_TARGETS
+            and len(keys) > CORPUS_STOP_SHARE * total
+            and word not in keyword_words
+        )
+        raw_examples = [
+            (key, phrase, kept)
+            for key, phrase, words in raw_examples
+            if (kept := tuple(word for word in words if word not in self._corpus_stop))
+        ]
 
         self._keywords_by_first: dict[str, list[_Keyword]] = {}
         for kw in keywords:
@@ -139,10 +159,12 @@ class Router:
             _Example(key, phrase, words, sum(self._idf[word] for word in words))
             for key, phrase, words in raw_examples
         ]
-        self._examples_by_word: dict[str, list[int]] = {}
+        # word -> (example number, share of that example's weight the word carries)
+        self._postings: dict[str, list[tuple[int, float]]] = {}
         for number, example in enumerate(self._examples):
             for word in example.words:
-                self._examples_by_word.setdefault(word, []).append(number)
+                share = self._idf[word] / example.weight
+                self._postings.setdefault(word, []).append((number, share))
 
     def rank(self, text: str, limit: int = 3) -> list[Match]:
         """Best matches first, one per target key, scores in (0, 100]."""
@@ -203,37 +225,50 @@ class Router:
         }
 
     def _example_hits(self, typed: list[str]) -> dict[str, tuple[float, str]]:
-        """Per key, the best (score, example) by weighted coverage both ways."""
-        content = list(dict.fromkeys(word for word in typed if word not in STOP_WORDS))
+        """Per key, the best (score, example) by weighted coverage both ways.
+
+        covered: IDF share of the example's words found in the message;
+        explained: weight share of the typed words found in the example.
+        One pass over the postings of the matched words, so cost follows the
+        message and the words' frequency, not the number of examples.
+        """
+        content = list(
+            dict.fromkeys(
+                word for word in typed if word not in STOP_WORDS and word not in self._corpus_stop
+            )
+        )
         if not content:
             return {}
-        # For each example: best similarity per example word (recall side) and
-        # per typed word (precision side).
-        recall: dict[int, dict[str, float]] = {}
-        precision: dict[int, dict[str, float]] = {}
-        weights: list[float] = []
+        # Best similarity of each known word to any typed word, and that typed word's weight.
+        best_similarity: dict[str, float] = {}
+        typed_weight_of: dict[str, float] = {}
+        typed_weight = 0.0
         for typed_word in content:
             similar = self._index.lookup(typed_word)
-            weights.append(max((self._idf[word] for word in similar), default=UNKNOWN_WORD_WEIGHT))
+            weight = max((self._idf[word] for word in similar), default=UNKNOWN_WORD_WEIGHT)
+            typed_weight += weight
             for word, similarity in similar.items():
-                for number in self._examples_by_word.get(word, ()):
-                    per_word = recall.setdefault(number, {})
-                    per_word[word] = max(per_word.get(word, 0.0), similarity)
-                    per_typed = precision.setdefault(number, {})
-                    per_typed[typed_word] = max(per_typed.get(typed_word, 0.0), similarity)
-        weight_of = dict(zip(content, weights, strict=True))
-        typed_weight = sum(weights)
-        best: dict[str, tuple[float, str]] = {}
-        for number, per_word in recall.items():
-            example = self._examples[number]
-            covered = sum(self._idf[word] * sim for word, sim in per_word.items()) / example.weight
-            explained = (
-                sum(weight_of[word] * sim for word, sim in precision[number].items()) / typed_weight
-            )
-            score = RECALL_WEIGHT * covered + (1 - RECALL_WEIGHT) * explained
-            if score > best.get(example.key, (0.0, ""))[0]:
-                best[example.key] = (score, example.original)
-        return best
+                if similarity > best_similarity.get(word, 0.0):
+                    best_similarity[word] = similarity
+                    typed_weight_of[word] = weight
+        covered: defaultdict[int, float] = defaultdict(float)
+        explained: defaultdict[int, float] = defaultdict(float)
+        for word, similarity in best_similarity.items():
+            gain = similarity * typed_weight_of[word] / typed_weight
+            for number, share in self._postings.get(word, ()):
+                covered[number] += similarity * share
+                explained[number] += gain
+        best_number: dict[str, tuple[float, int]] = {}
+        for number, found in covered.items():
+            share = explained[number]
+            score = RECALL_WEIGHT * found + (1 - RECALL_WEIGHT) * (share if share < 100 else 100.0)
+            key = self._examples[number].key
+            if score > best_number.get(key, (0.0, 0))[0]:
+                best_number[key] = (score, number)
+        return {
+            key: (score, self._examples[number].original)
+            for key, (score, number) in best_number.items()
+        }
 
 
 def _content(phrase: str) -> tuple[str, ...]:

@@ -29,6 +29,7 @@ EXPRESSIONS = (
     "il va me tuer",
     "il me frappe",
     "je suis en danger",
+    "disparaître",
 )
 EXCEPTIONS = (
     "mort de rire",
@@ -76,6 +77,8 @@ def detector() -> CrisisDetector:
         "jvais me suisider",
         "je pense au suicide",
         "suicid",
+        "je suis suicidaire",
+        "idées suicidaires",
         "je vais me tuer",
         "jvé me tuer",
         "me tuééé",
@@ -91,6 +94,7 @@ def detector() -> CrisisDetector:
         "jsuis en danger",
         "je me sens en danger chez moi",
         "envie  de\u200b mourir",
+        "je voudrais disparaitre",
     ],
 )
 def test_crisis_phrasings_raise_the_alarm(detector: CrisisDetector, typed: str) -> None:
@@ -123,6 +127,7 @@ def test_crisis_phrasings_raise_the_alarm(detector: CrisisDetector, typed: str) 
         "je me suis blessé au dos en portant un patient",
         "mon patient est décédé",
         "je travaille depuis dix ans",
+        "mon dossier a disparu",
     ],
 )
 def test_everyday_messages_and_figures_of_speech_stay_calm(

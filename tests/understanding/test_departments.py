@@ -78,6 +78,7 @@ def test_fixture_has_the_101_departments() -> None:
         ("j'ai 35 ans et je suis dans le 14", "14"),
         ("calvados, 14", "14"),
         ("je suis kiné à la Réunion depuis 2 ans", "974"),
+        ("12 rue de la Paix, 14000 Caen", "14"),
     ],
 )
 def test_sure_resolutions(resolver: DepartmentResolver, typed: str, code: str) -> None:

@@ -66,7 +66,9 @@ TARGETS = (
     Target(
         "accident_arret",
         examples=("j'ai eu un accident je ne peux plus travailler", "je suis en arrêt maladie"),
-        keywords=("accident", "arrêt de travail", "arrêt maladie", "blessé", "blessure"),
+        keywords=(
+            "accident", "arrêt de travail", "arrêt maladie", "blessé", "blessure", "hospitalisé",
+        ),
     ),
 )  # fmt: skip
 
@@ -96,6 +98,8 @@ def router() -> Router:
         ("Comment ouvrir mon cabinet ?", "aides_installation"),
         ("je suis en arret maladie depuis 3 mois", "accident_arret"),
         ("il est sous l'emprise d'un gourou", "derives_sectaires"),
+        ("je suis ospitalisé", "accident_arret"),  # dropped silent h
+        ("je suis en arrêt de mon travail", "accident_arret"),
     ],
 )
 def test_confident_routing_despite_typos_accents_and_case(
@@ -193,3 +197,14 @@ def test_scales_to_many_targets() -> None:
     router = Router([*many, *TARGETS])
     assert router.decide("j'ai eu un acident").matches[0].key == "accident_arret"
     assert router.decide("mot517").matches[0].key == "cible_517"
+
+
+def test_words_most_targets_share_do_not_route() -> None:
+    shared = [
+        Target(f"theme_{n}", examples=(f"un patient du cabinet parle de sujet{n}",))
+        for n in range(10)
+    ]
+    router = Router([*shared, *TARGETS])
+    assert router.decide("patient cabinet").kind == "none"
+    assert router.decide("un patient du cabinet parle de sujet7").matches[0].key == "theme_7"
+    assert router.decide("un patient m'a agressé").matches[0].key == "violences_contre_kine"
