@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import asyncio
 import getpass
 import logging
@@ -18,6 +19,7 @@ import sys
 from pathlib import Path
 
 from bot.config import ConfigError, Settings
+from bot.content.bundle import Bundle
 from bot.content.loader import LoadResult, load_content
 
 log = logging.getLogger("bot")
@@ -54,12 +56,28 @@ def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
         sys.stderr.write(report(result))
         return 1
     b = result.bundle
+    for line in stale_facts(b, dt.date.today()):
+        sys.stderr.write(line + "\n")
     nodes = sum(len(f.nodes) for f in b.flows.values())
     print(  # noqa: T201 - the summary is the command's output
         f"Contenu valide : {len(b.flows)} flux, {nodes} étapes, {len(b.resources)} ressources, "
         f"{len(b.departments)} départements (version {b.version})."
     )
     return 0
+
+
+STALE_AFTER = dt.timedelta(days=365)
+"""Contacts change: a fact not re-checked for a year is flagged (not refused)."""
+
+
+def stale_facts(bundle: Bundle, today: dt.date) -> list[str]:
+    """French reminders for resources whose check is older than :data:`STALE_AFTER`."""
+    return [
+        f"À revérifier : la ressource « {key} » a été vérifiée le "
+        f"{res.checked_on.strftime('%d/%m/%Y')} (il y a plus d'un an)."
+        for key, res in sorted(bundle.resources.items())
+        if today - res.checked_on > STALE_AFTER
+    ]
 
 
 def cmd_schema(settings: Settings, args: argparse.Namespace) -> int:

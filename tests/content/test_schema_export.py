@@ -34,3 +34,13 @@ def test_check_prints_a_one_line_summary(capsys) -> None:  # type: ignore[no-unt
     out = capsys.readouterr().out
     assert out.startswith("Contenu valide :") and out.count("\n") == 1
     assert "101 départements" in out
+
+
+def test_facts_not_checked_for_a_year_are_flagged(real_bundle) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from bot.cli import stale_facts
+
+    assert stale_facts(real_bundle, dt.date(2026, 11, 23)) == []
+    later = stale_facts(real_bundle, dt.date(2028, 1, 1))
+    assert any("« ligne_ecoute_ordre » a été vérifiée le 23/11/2026" in line for line in later)
