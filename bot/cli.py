@@ -11,8 +11,8 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import asyncio
+import datetime as dt
 import getpass
 import logging
 import sys
@@ -56,7 +56,7 @@ def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
         sys.stderr.write(report(result))
         return 1
     b = result.bundle
-    for line in stale_facts(b, dt.date.today()):
+    for line in stale_facts(b, dt.datetime.now(dt.UTC).date()):
         sys.stderr.write(line + "\n")
     nodes = sum(len(f.nodes) for f in b.flows.values())
     print(  # noqa: T201 - the summary is the command's output

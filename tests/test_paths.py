@@ -8,8 +8,8 @@ from collections import deque
 import pytest
 
 from bot.content.bundle import Bundle
-from bot.engine.events import Event, Press, Start, Text
 from bot.engine.engine import step
+from bot.engine.events import Event, Press, Start, Text
 from bot.engine.replies import Message
 from bot.engine.state import State
 
