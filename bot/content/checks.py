@@ -37,8 +37,12 @@ ALL_DEPARTMENTS = (
 
 TELEGRAM_MAX_TEXT = 4096
 PLACEHOLDER_RE = re.compile(r"\{([a-z0-9_]+)\}")
-NUMBER_RUN_RE = re.compile(r"(?<![\d/.,])\d+(?: \d+)*(?![\d/.,])")
-"""A run of digits and single spaces: a phone number, an amount, a year…"""
+NUMBER_RUN_RE = re.compile(r"(?<![\d/°-])(?<!\d[.,])\d+(?: \d+)*(?![\d/-])(?![.,]\d)")
+"""A run of digits and single spaces: a phone number, an amount, a year… Decimals
+(``1,5``), dates (``12/03``) and references joined by a hyphen (``226-14``,
+``n° 2020-936``) are not runs."""
+THOUSANDS_RE = re.compile(r"^\d{1,3}(?: \d{3})+$")
+"""``4 500``, ``1 954 485``: a number written in groups of thousands."""
 NOT_A_PHONE_AFTER = re.compile(
     r"^\s?(?:€|%|euros?\b|actes?\b|mois\b|jours?\b|ans?\b|heures?\b|h\b|e\b|ème\b|°)"
 )
@@ -46,6 +50,11 @@ NOT_A_PHONE_AFTER = re.compile(
 URL_IN_TEXT_RE = re.compile(r"https?://[^\s)»\"']+|www\.[^\s)»\"']+")
 SHORT_NUMBERS_OK = re.compile(r"^(?:1[0-9]{3}|20[0-9]{2}|[0-9]{1,2})$")
 """Years and small numbers are not phone numbers."""
+
+
+def _bare(url: str) -> str:
+    """An address without scheme nor trailing slash, to compare as a reader would."""
+    return url.split("://", 1)[-1].rstrip("/")
 
 
 @dataclass(frozen=True)
@@ -282,6 +291,16 @@ class _Checker:
 
     def _check_node_refs(self, flow: Flow, node_id: str, node: Node) -> None:
         base = ("etapes", node_id)
+        urls = {_bare(r.url) for r in self.resources.values() if r.url}
+        for i, link in enumerate(node.links):
+            if _bare(link.url) not in urls:
+                self.flow_problem(
+                    flow.name,
+                    (*base, "liens", i, "url"),
+                    Code.UNKNOWN_CONTACT,
+                    f"l'adresse « {link.url} » n'est dans aucune ressource de knowledge/ : "
+                    "ajoutez-la d'abord à une ressource, avec sa source",
+                )
         for i, key in enumerate(node.resources):
             if key not in self.resources:
                 self.flow_problem(
@@ -322,7 +341,12 @@ class _Checker:
             if NOT_A_PHONE_AFTER.match(text[match.end() :]):
                 continue
             run = match.group(0)
-            candidates = [run] if PHONE_RE.match(run) else run.split(" ")
+            if PHONE_RE.match(run):
+                candidates = [run]
+            elif THOUSANDS_RE.match(run):
+                continue
+            else:
+                candidates = run.split(" ")
             for number in candidates:
                 if (
                     PHONE_RE.match(number)
@@ -333,10 +357,10 @@ class _Checker:
                         f"le numéro « {number} » n'est dans aucune ressource de knowledge/ : "
                         "ajoutez-le d'abord à une ressource, avec sa source"
                     )
-        bare = {r.url.split("://", 1)[-1].rstrip("/") for r in self.resources.values() if r.url}
+        bare = {_bare(r.url) for r in self.resources.values() if r.url}
         for match in URL_IN_TEXT_RE.finditer(text):
             url = match.group(0).rstrip(".,;:")
-            if url.split("://", 1)[-1].rstrip("/") not in bare:
+            if _bare(url) not in bare:
                 found.append(
                     f"l'adresse « {url} » n'est dans aucune ressource de knowledge/ : "
                     "ajoutez-la d'abord à une ressource, avec sa source"

@@ -88,6 +88,9 @@ class Choice(Strict):
     sets: dict[Ident, str] = Field(
         default_factory=dict, alias="definir", description="Variables à retenir."
     )
+    clears: list[Ident] = Field(
+        default_factory=list, alias="oublier", description="Réponses à oublier (pour les redemander)."
+    )
 
     @model_validator(mode="after")
     def _one_target(self) -> Choice:
@@ -136,6 +139,9 @@ class Node(Strict):
         default_factory=list, alias="message", description="Un texte ou une liste de textes."
     )
     sets: dict[Ident, str] = Field(default_factory=dict, alias="definir")
+    clears: list[Ident] = Field(
+        default_factory=list, alias="oublier", description="Réponses à oublier (pour les redemander)."
+    )
     variable: Ident | None = Field(
         None,
         alias="variable",

@@ -112,6 +112,8 @@ class _Turn:
             flow = b.flows[flow_name]
             if node_id == flow.start and self.count:
                 self.outcomes.append(Outcome(flow_name, "debut"))
+            for name in node.clears:
+                self.variables.pop(name, None)
             self.variables.update(node.sets)
             skip = self._skip_known(flow_name, node)
             if skip is not None:
@@ -184,12 +186,14 @@ class _Turn:
         if dep is None:
             self.replies.append(cards.card(b, b.resources[b.interface.default_council]))
             return
+        keys = [dep.council if kind == "conseil" else dep.cpam for kind in kinds]
+        found = [key for key in keys if key is not None]
+        if not found:
+            return
         label = value_label(b, _department_variable(b) or "", dep.code)
         self.replies.append(Message(text=b.message("contacts_departement", departement=label)))
-        for kind in kinds:
-            key = dep.council if kind == "conseil" else dep.cpam
-            if key is not None:
-                self.replies.append(cards.card(b, b.resources[key]))
+        for key in found:
+            self.replies.append(cards.card(b, b.resources[key]))
 
     def _present(self, addr: str, flow: str, node: Node) -> None:
         """Make ``addr`` the screen on display, with its buttons."""
@@ -229,7 +233,7 @@ class _Turn:
             nav.append(Option(action=back, label=ui.buttons.back))
         if flow != ui.menu_flow:
             nav.append(Option(action="nav:menu", label=ui.buttons.menu))
-        if (end or flow == ui.menu_flow) and flow != ui.emergency_flow:
+        if end and flow not in (ui.emergency_flow, ui.menu_flow):
             nav.append(Option(action="nav:urgence", label=ui.buttons.emergency))
         self.screen += 1
         self.options = (*options, *nav)
@@ -397,6 +401,8 @@ def _perform(turn: _Turn, action: str) -> None:
         choice = node.choices[int(arg)]
         flow = current.partition("/")[0]
         turn.push_current()
+        for name in choice.clears:
+            turn.variables.pop(name, None)
         turn.variables.update(choice.sets)
         turn.run(resolve_target(flow, choice.to, choice.flow))
     elif kind == "route":

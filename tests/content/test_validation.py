@@ -252,3 +252,27 @@ def test_interface_message_missing(content_copy, load_edited: Edit) -> None:  # 
     text = path.read_text("utf-8").replace("    menu_perime:", "    menu_perime_x:")
     result = load_edited("flows/interface.yaml", text)
     assert any(p.code == Code.MISSING_TEXT and "menu_perime" in p.message for p in result.problems)
+
+
+def test_numbers_in_prose_are_read_as_a_reader_would(load_edited: Edit) -> None:
+    text = FLOW_HEAD + (
+        "  debut:\n    message: \"Appelez le 0800 288 038, ou le 3114. Art. 226-14 du code pénal, "
+        "loi n° 2020-936, 4 500 signalements, 1,5 jour, le 12/03.\"\n    fin: oui\n"
+    )
+    assert load_edited("flows/essai.yaml", text).problems == []
+
+
+def test_unknown_number_before_a_comma_is_still_caught(load_edited: Edit) -> None:
+    text = FLOW_HEAD + "  debut:\n    message: \"Appelez le 0800 800 854, vite.\"\n    fin: oui\n"
+    problem = only(load_edited("flows/essai.yaml", text), Code.UNKNOWN_CONTACT)
+    assert "« 0800 800 854 »" in problem.message
+
+
+def test_link_buttons_must_point_to_a_known_resource(load_edited: Edit) -> None:
+    text = FLOW_HEAD + (
+        "  debut:\n    message: x\n    liens:\n      - texte: Site\n        url: https://inconnu.fr\n"
+        "      - texte: Ordre\n        url: https://www.ordremk.fr/\n    fin: oui\n"
+    )
+    problem = only(load_edited("flows/essai.yaml", text), Code.UNKNOWN_CONTACT)
+    assert problem.line == 9
+    assert "https://inconnu.fr" in problem.message

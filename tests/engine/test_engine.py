@@ -281,3 +281,27 @@ def test_state_under_older_content_still_loads(tmp_path: Path, fixture_bundle: B
     text = new.send(Press(old_button.data))
     assert "Le contenu de l'assistant a été mis à jour" in text
     assert new.state.node == "menu/principal"
+
+
+def test_a_choice_can_forget_an_answer_to_ask_it_again(tmp_path: Path) -> None:
+    flows = tmp_path / "flows"
+    shutil.copytree(Path(__file__).parents[1] / "fixtures" / "flows", flows)
+    demo = (flows / "demo.yaml").read_text("utf-8").replace(
+        "  fin_liberal:\n    message:",
+        "  fin_liberal:\n    choix:\n      - texte: Modifier\n        oublier: [contrat, mois_stagiaire]\n"
+        "        vers: debut\n    message:",
+    )
+    (flows / "demo.yaml").write_text(demo, "utf-8")
+    result = load_content(flows, Path(__file__).parents[2] / "knowledge")
+    assert result.bundle is not None, result.problems
+    driver = Driver(result.bundle)
+    driver.command("/start")
+    driver.press("Kiné libéral·e")
+    driver.command("/start demo")
+    driver.press("Création")
+    driver.press("Oui")
+    driver.write("2")
+    assert "Quel contrat ?" in driver.press("Modifier")
+    driver.press("Installation")
+    assert "Combien de mois" in driver.text, "modulation kept, months asked again"
+    assert driver.state.variables["modulation_ars"] == "oui"
