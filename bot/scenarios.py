@@ -83,12 +83,16 @@ class Driver:
         self.buttons: list[Button] = []
         self.text = ""
         self.replies: tuple[Reply, ...] = ()
+        self.visited: set[str] = set()
+        """Every node the conversation stopped at: what the scenarios cover."""
 
     def send(self, event: Event) -> str:
         """Apply one event; returns what the person reads."""
         result = step(self.bundle, self.state, event)
         self.state = result.state
         self.replies = result.replies
+        if result.state.node is not None:
+            self.visited.add(result.state.node)
         self.text, self.buttons = render(result.replies)
         if Action.FORGET in result.replies:
             self.state = State.fresh(self.state.nonce + "x")
@@ -120,10 +124,19 @@ class Driver:
 
 
 def run_scenario(
-    bundle: Bundle, scenario: Scenario, file: str, lines: list[int | None]
+    bundle: Bundle,
+    scenario: Scenario,
+    file: str,
+    lines: list[int | None],
+    visited: set[str] | None = None,
 ) -> list[Failure]:
-    """Replay one scenario; returns its failures (empty when it passes)."""
+    """Replay one scenario; returns its failures (empty when it passes).
+
+    ``visited`` collects the nodes the scenario went through, to measure coverage.
+    """
     driver = Driver(bundle)
+    if visited is not None:
+        driver.visited = visited
     for index, step_ in enumerate(scenario.steps):
         line = lines[index]
         try:
@@ -155,7 +168,9 @@ def scenario_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*.y*ml") if p.is_file())
 
 
-def run_file(bundle: Bundle, path: Path) -> tuple[int, list[Failure | Problem]]:
+def run_file(
+    bundle: Bundle, path: Path, visited: set[str] | None = None
+) -> tuple[int, list[Failure | Problem]]:
     """Run every scenario of one file; returns (scenarios run, failures or format problems)."""
     try:
         doc = load_file(path)
@@ -167,5 +182,5 @@ def run_file(bundle: Bundle, path: Path) -> tuple[int, list[Failure | Problem]]:
     failures: list[Failure | Problem] = []
     for i, scenario in enumerate(model.scenarios):
         lines = [doc.line_of(("scenarios", i, "pas", j)) for j in range(len(scenario.steps))]
-        failures.extend(run_scenario(bundle, scenario, relative(path), lines))
+        failures.extend(run_scenario(bundle, scenario, relative(path), lines, visited))
     return len(model.scenarios), failures

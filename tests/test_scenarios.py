@@ -19,6 +19,14 @@ def test_scenario_file(real_bundle: Bundle, path: Path) -> None:
     assert not failures, "\n".join(map(str, failures))
 
 
+def test_every_flow_has_a_scenario(real_bundle: Bundle) -> None:
+    visited: set[str] = set()
+    for path in scenario_files(SCENARIOS):
+        run_file(real_bundle, path, visited)
+    covered = {node.partition("/")[0] for node in visited}
+    assert set(real_bundle.flows) - covered == set()
+
+
 def test_a_failing_scenario_names_file_line_and_what_was_shown(
     real_bundle: Bundle, tmp_path: Path
 ) -> None:
