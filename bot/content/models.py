@@ -89,7 +89,9 @@ class Choice(Strict):
         default_factory=dict, alias="definir", description="Variables à retenir."
     )
     clears: list[Ident] = Field(
-        default_factory=list, alias="oublier", description="Réponses à oublier (pour les redemander)."
+        default_factory=list,
+        alias="oublier",
+        description="Réponses à oublier (pour les redemander).",
     )
 
     @model_validator(mode="after")
@@ -140,7 +142,9 @@ class Node(Strict):
     )
     sets: dict[Ident, str] = Field(default_factory=dict, alias="definir")
     clears: list[Ident] = Field(
-        default_factory=list, alias="oublier", description="Réponses à oublier (pour les redemander)."
+        default_factory=list,
+        alias="oublier",
+        description="Réponses à oublier (pour les redemander).",
     )
     variable: Ident | None = Field(
         None,

@@ -42,8 +42,12 @@ ORDINALS: Final[dict[str, int]] = {
 }
 """Ordinal words users type to pick a button by position (linguistic data)."""
 
-_FILLER: Final = frozenset({"choix", "option", "numero", "reponse", "bouton", "no", "num"})
-"""Words around a number that do not change which button is meant ("choix 2")."""
+_FILLER: Final = frozenset(
+    {"choix", "option", "numero", "reponse", "bouton", "no", "num"}
+    | {"plutot", "surtout", "disons", "juste", "seulement"}
+)
+"""Words around an answer that do not change which button is meant ("choix 2",
+"plutôt patiente")."""
 
 ANSWER_ALIASES: Final[dict[str, str]] = {
     "ouais": "oui",
@@ -59,10 +63,16 @@ ANSWER_ALIASES: Final[dict[str, str]] = {
     "nope": "non",
     "no": "non",
 }
-"""Colloquial yes/no, used only when a label is exactly "oui" or "non"."""
+"""Colloquial yes/no, for labels that are or start with "oui" or "non"."""
 
 _NEGATIONS: Final = frozenset({"pas", "jamais", "ni"})
 """"pas libéral" must not pick "libéral": a negated answer is left to the caller."""
+
+MAX_UNEXPLAINED_SHARE: Final = 1 / 3
+"""A word shared with one label picks it only if at most this share of the typed
+content words is foreign to every label: "je suis salariée" answers the
+question, "un patient m'a agressé" is a story that happens to say "patient"
+(a label word on the first screen) and must go to the router instead."""
 
 
 def match_choice(text: str, labels: Sequence[str]) -> int | None:
@@ -83,10 +93,27 @@ def match_choice(text: str, labels: Sequence[str]) -> int | None:
     position = _position(answer, len(labels))
     if position is not None:
         return position
-    alias = ANSWER_ALIASES.get(answer)
-    if alias is not None and alias in forms and forms.count(alias) == 1:
-        return forms.index(alias)
+    yes_no = _yes_no(answer, forms)
+    if yes_no is not None:
+        return yes_no
     return _closest_label(answer, forms)
+
+
+def _yes_no(answer: str, forms: list[str]) -> int | None:
+    """A bare yes or no picks the one label that says it first: "oui" -> "Oui, maintenant".
+
+    Matters on safety questions ("Sa vie est-elle en danger ?"), where "oui"
+    must not fall through to "not understood"; "oui" is a stop word, so the
+    word matching below would ignore it.
+    """
+    word = ANSWER_ALIASES.get(answer, answer)
+    if word not in ("oui", "non"):
+        return None
+    exact = [number for number, form in enumerate(forms) if form == word]
+    if len(exact) == 1:
+        return exact[0]
+    leading = [number for number, form in enumerate(forms) if form.split()[:1] == [word]]
+    return leading[0] if len(leading) == 1 else None
 
 
 def _position(answer: str, count: int) -> int | None:
@@ -118,6 +145,10 @@ def _closest_label(answer: str, forms: list[str]) -> int | None:
         runner_up = scores[1][0] if len(scores) > 1 else 0.0
         if scores[0][0] - runner_up >= WHOLE_LABEL_MARGIN:
             return scores[0][1]
+    content = [w for w in typed if w not in _FILLER and not w.isdigit()]
+    foreign = sum(1 for w in content if not index.lookup(w))
+    if foreign > MAX_UNEXPLAINED_SHARE * len(content):
+        return None
     picked: set[int] = set()
     for word in typed:
         similar = index.lookup(word)

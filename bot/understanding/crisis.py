@@ -6,10 +6,13 @@ a message with help numbers, so every choice here leans towards alarm:
 * typo tolerance is lenient and one weak word is allowed per expression;
 * function words of an expression ("de", "je", "me") may be left out or
   rewritten, negations are interchangeable ("pas envie de vivre" counts for
-  "plus envie de vivre"), up to two extra words may sit in between;
+  "plus envie de vivre"), so are reflexive pronouns (a relative's "il va se
+  pendre" counts for "me pendre"), up to two extra words may sit in between;
 * exceptions (figures of speech: "mort de rire") only neutralise the words
-  they cover. A crisis expression still fires if any of its words lies
-  outside an exception, and nothing vetoes a whole message;
+  they cover. A crisis expression still fires if any of its content words
+  lies outside an exception, and nothing vetoes a whole message. Every word
+  of an exception must be typed (typos aside): "ça me tue" must not shrink
+  to "me tue" and hide "il me tue";
 * the whole message is read, up to ``MAX_CRISIS_CHARS``.
 """
 
@@ -44,6 +47,9 @@ FUNCTION_WORDS: Final = STOP_WORDS | {"me", "te", "moi", "toi"}
 """Words of an expression that may be missing: "il m'a frappé" keeps no "me"."""
 NEGATIONS: Final = frozenset({"ne", "pas", "plus", "pu", "jamais", "rien", "aucune", "aucun"})
 """Interchangeable in crisis expressions ("pu" is the SMS "plus": "jai pu envie")."""
+REFLEXIVES: Final = frozenset({"me", "te", "se"})
+"""Interchangeable in crisis expressions: staff write "me tuer", a relative writes
+"il va se tuer", a threat quoted is "je vais te tuer"."""
 
 
 @dataclass(frozen=True)
@@ -67,14 +73,21 @@ class _Pattern:
         return 1 if self.optional.count(False) >= 2 else 0
 
 
-def _pattern(phrase: str) -> _Pattern | None:
+def _pattern(phrase: str, *, strict: bool = False) -> _Pattern | None:
+    """A staff expression; ``strict`` (exceptions) makes every word required."""
     words = tuple(normalise(phrase).split())
     if not words:
         return None
-    optional = tuple(word in FUNCTION_WORDS for word in words)
-    if all(optional):
+    optional = tuple(not strict and word in FUNCTION_WORDS for word in words)
+    if all(opt or word in NEGATIONS for opt, word in zip(optional, words, strict=True)):
+        # Nothing but function words and negations ("plus être là"): a lone
+        # negation means nothing, so every word is required.
         optional = (False,) * len(words)
     return _Pattern(phrase, words, optional, "".join(words))
+
+
+def _exception(phrase: str) -> _Pattern | None:
+    return _pattern(phrase, strict=True)
 
 
 class CrisisDetector:
@@ -82,9 +95,10 @@ class CrisisDetector:
 
     def __init__(self, expressions: Sequence[str], exceptions: Sequence[str] = ()) -> None:
         self._patterns = [p for p in map(_pattern, expressions) if p is not None]
-        self._exceptions = [p for p in map(_pattern, exceptions) if p is not None]
+        self._exceptions = [p for p in map(_exception, exceptions) if p is not None]
         vocabulary = {word for p in self._patterns for word in p.words}
         self._negations_known = sorted(vocabulary & NEGATIONS)
+        self._reflexives_known = sorted(vocabulary & REFLEXIVES)
         self._index = TokenIndex(vocabulary, lenient=True)
         self._exception_index = TokenIndex({w for p in self._exceptions for w in p.words})
         # stem length -> stem -> expression
@@ -97,6 +111,14 @@ class CrisisDetector:
             {p.glued for p in self._patterns if len(p.words) > 1 and len(p.glued) >= 6},
             lenient=True,
         )
+        # An expression can only match if its first required word, or its glued
+        # form, was typed: index them so that cost follows the message, not the list.
+        self._by_anchor: dict[str, list[int]] = {}
+        for number, p in enumerate(self._patterns):
+            anchor = next(w for w, opt in zip(p.words, p.optional, strict=True) if not opt)
+            self._by_anchor.setdefault(anchor, []).append(number)
+            if len(p.words) > 1:
+                self._by_anchor.setdefault(p.glued, []).append(number)
 
     def detect(self, text: str) -> CrisisResult:
         """Alarm if any expression is found outside exception spans."""
@@ -110,10 +132,16 @@ class CrisisDetector:
             for word, positions in positions_by_word(typed, self._glued_index).items()
             if any(similarity >= GLUED_MIN for _, similarity in positions)
         }
-        negated = [(position, 100.0) for position, word in enumerate(typed) if word in NEGATIONS]
-        for word in self._negations_known:
-            found[word] = sorted({*found.get(word, []), *negated})
-        for pattern in self._patterns:
+        for words, known in (
+            (NEGATIONS, self._negations_known),
+            (REFLEXIVES, self._reflexives_known),
+        ):
+            alike = [(position, 100.0) for position, word in enumerate(typed) if word in words]
+            for word in known:
+                found[word] = sorted({*found.get(word, []), *alike})
+        candidates = {n for word in (*found, *glued) for n in self._by_anchor.get(word, ())}
+        for number in sorted(candidates):  # staff order: the first expression listed is named
+            pattern = self._patterns[number]
             if self._matches(pattern, found, glued, covered):
                 return CrisisResult(True, pattern.original)
         for size, stems in self._stems.items():
@@ -130,7 +158,7 @@ class CrisisDetector:
         glued: dict[str, list[tuple[int, float]]],
         covered: set[int],
     ) -> bool:
-        """Does ``pattern`` occur, with at least one word outside ``covered``?"""
+        """Does ``pattern`` occur, with at least one content word outside ``covered``?"""
         if len(pattern.words) == 1:
             return any(
                 similarity >= SINGLE_WORD_MIN and position not in covered

@@ -170,8 +170,9 @@ def match_sequence(
     optional?). Consecutive matched words may have at most ``max_gap`` other
     words between them; optional slots may be skipped. At most ``max_weak``
     matched words may score below ``strong``, at least ``min_matched`` words
-    must match, and at least one matched position must lie outside ``covered``
-    (spans neutralised by exceptions).
+    must match, and at least one word of a required slot must be matched
+    outside ``covered`` (spans neutralised by exceptions): a function word
+    ("il", "je") outside an exception does not carry the meaning.
     """
     # state: (last position, weak count, matched count, any outside covered) -> best sum
     states: dict[tuple[int, int, int, bool], float] = {(-1, 0, 0, False): 0.0}
@@ -189,7 +190,8 @@ def match_sequence(
                 weak_after = weak + (similarity < strong)
                 if max_weak is not None and weak_after > max_weak:
                     continue
-                key = (position, weak_after, count + 1, outside or position not in covered)
+                free = outside or (not optional and position not in covered)
+                key = (position, weak_after, count + 1, free)
                 score = total + similarity
                 if following.get(key, -1.0) < score:
                     following[key] = score

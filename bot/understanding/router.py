@@ -8,8 +8,13 @@ Two signals per target, both typo tolerant:
   covers (IDF-weighted, so words every target shares, like "kiné", count
   little) and how much of the message the example explains.
 
-The best signal wins, with a small bonus when several agree. Everything
-text-dependent is precomputed at build time; routing looks up each typed
+The best signal wins, with a small bonus when several agree (only signals
+that cover other typed words count: "violences" matching both "violence"
+and "violences" is one piece of evidence). A keyword found inside a longer
+keyword of another target yields to it: "violences conjugales" is not also
+the hub "violences", "agression sexuelle" not an "agression" by a patient.
+
+Everything text-dependent is precomputed at build time; routing looks up each typed
 word once in a shared vocabulary and walks inverted indexes, so its cost
 follows the message and how many phrases share its words, never a scan of
 every phrase.
@@ -58,7 +63,12 @@ RECALL_WEIGHT: Final = 0.75
 """Example score = 75 % share of the example found in the message + 25 % share
 of the message explained by the example: long messages are not punished much."""
 SUPPORT_BONUS: Final = 4.0
-"""Added per extra agreeing signal (another keyword, a matching example), max 2."""
+"""Added per extra agreeing signal (a keyword on other typed words, a matching
+example), max 2.
+The bonus counts in a match's ``strength`` (used to rank and for the margin)
+even above 100, so that more evidence can separate two exact keyword hits;
+the displayed ``score`` is capped at 100."""
+MAX_SUPPORT: Final = 2
 EXAMPLE_SUPPORT_MIN: Final = 50.0
 """An example score counts as agreeing with a keyword hit from this value."""
 CORPUS_STOP_SHARE: Final = 0.5
@@ -81,11 +91,16 @@ class Target:
 
 @dataclass(frozen=True)
 class Match:
-    """One target's score (0-100) and the staff phrase that produced it."""
+    """One target's score (0-100) and the staff phrase that produced it.
+
+    ``strength`` is the score before the 100 cap (best signal plus support
+    bonus): it orders matches and decides the margin.
+    """
 
     key: str
     score: float
     matched: str
+    strength: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -101,6 +116,19 @@ class _Keyword:
     key: str
     original: str
     words: tuple[str, ...]
+    glued: bool = False
+    """A form derived by gluing a multi-word keyword ("burnout" from "burn-out")."""
+
+
+@dataclass(frozen=True)
+class _Hit:
+    """A keyword found in the message, and the typed positions its words were found at."""
+
+    original: str
+    score: float
+    positions: frozenset[int]
+    length: int
+    literal: bool
 
 
 @dataclass(frozen=True)
@@ -176,18 +204,18 @@ class Router:
         example_hits = self._example_hits(typed)
         matches: list[Match] = []
         for key in set(keyword_hits) | set(example_hits):
-            kw_scores = keyword_hits.get(key, [])
-            kw_score, kw_phrase = max(kw_scores, default=(0.0, ""))
+            kw_hits = keyword_hits.get(key, [])
+            kw_score, kw_phrase = (kw_hits[0].score, kw_hits[0].original) if kw_hits else (0.0, "")
             ex_score, ex_phrase = example_hits.get(key, (0.0, ""))
-            support = len(kw_scores) - 1 if kw_scores else 0
-            if kw_scores and ex_score >= EXAMPLE_SUPPORT_MIN:
+            support = _distinct_evidence(kw_hits) - 1 if kw_hits else 0
+            if kw_hits and ex_score >= EXAMPLE_SUPPORT_MIN:
                 support += 1
             best = max(kw_score, ex_score)
-            score = min(100.0, best + SUPPORT_BONUS * min(support, 2))
+            strength = round(best + SUPPORT_BONUS * min(support, MAX_SUPPORT), 1)
             phrase = kw_phrase if kw_score >= ex_score else ex_phrase
-            if score > 0:
-                matches.append(Match(key, round(score, 1), phrase))
-        matches.sort(key=lambda match: (-match.score, self._order[match.key]))
+            if strength > 0:
+                matches.append(Match(key, min(100.0, strength), phrase, strength))
+        matches.sort(key=lambda match: (-match.strength, self._order[match.key]))
         return matches[:limit]
 
     def decide(self, text: str) -> Decision:
@@ -196,17 +224,19 @@ class Router:
         if not ranked or ranked[0].score < T_LOW:
             return Decision("none", ())
         best = ranked[0]
-        runner_up = ranked[1].score if len(ranked) > 1 else 0.0
-        if best.score >= T_HIGH and best.score - runner_up >= MARGIN:
+        runner_up = ranked[1].strength if len(ranked) > 1 else 0.0
+        if best.score >= T_HIGH and best.strength - runner_up >= MARGIN:
             return Decision("confident", (best,))
         offered = tuple(match for match in ranked if match.score >= CLOSE_FLOOR)
         return Decision("close", offered)
 
-    def _keyword_hits(
-        self, found: dict[str, list[tuple[int, float]]]
-    ) -> dict[str, list[tuple[float, str]]]:
-        """Per key, (score, keyword) of each distinct keyword found in the message."""
-        hits: dict[str, dict[str, float]] = {}
+    def _keyword_hits(self, found: dict[str, list[tuple[int, float]]]) -> dict[str, list[_Hit]]:
+        """Per key, the keywords found in the message, best first.
+
+        A keyword whose typed positions all lie inside a longer keyword of
+        another key found in the same message is dropped.
+        """
+        hits: dict[str, dict[str, _Hit]] = {}
         for first in found:
             for kw in self._keywords_by_first.get(first, ()):
                 if len(kw.words) == 1:
@@ -216,13 +246,25 @@ class Router:
                     score = match_sequence(
                         slots, max_gap=KEYWORD_MAX_GAP, min_matched=len(kw.words)
                     )
-                if score is not None:
-                    per_key = hits.setdefault(kw.key, {})
-                    per_key[kw.original] = max(per_key.get(kw.original, 0.0), score)
-        return {
-            key: [(score, original) for original, score in per_key.items()]
-            for key, per_key in hits.items()
-        }
+                if score is None:
+                    continue
+                positions = frozenset(p for word in kw.words for p, _ in found[word])
+                per_key = hits.setdefault(kw.key, {})
+                hit = _Hit(kw.original, score, positions, len(kw.words), not kw.glued)
+                known = per_key.get(kw.original)
+                if known is None or known.score < score:
+                    per_key[kw.original] = hit
+        every = [(key, hit) for key, per_key in hits.items() for hit in per_key.values()]
+        kept: dict[str, list[_Hit]] = {}
+        for key, hit in every:
+            if not any(
+                other_key != key and other.length > hit.length and hit.positions <= other.positions
+                for other_key, other in every
+            ):
+                kept.setdefault(key, []).append(hit)
+        for per_key_hits in kept.values():
+            per_key_hits.sort(key=lambda hit: (-hit.score, -hit.length, not hit.literal))
+        return kept
 
     def _example_hits(self, typed: list[str]) -> dict[str, tuple[float, str]]:
         """Per key, the best (score, example) by weighted coverage both ways.
@@ -276,6 +318,17 @@ def _content(phrase: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(word for word in tokens(phrase) if word not in STOP_WORDS))
 
 
+def _distinct_evidence(hits: Sequence[_Hit]) -> int:
+    """How many of ``hits`` (best first) each cover typed words the previous ones did not."""
+    seen: set[int] = set()
+    count = 0
+    for hit in hits:
+        if not hit.positions <= seen:
+            count += 1
+            seen |= hit.positions
+    return count
+
+
 def _keywords_of(target: Target) -> list[_Keyword]:
     """A target's keywords, plus a glued form of multi-word ones ("burnout")."""
     found: list[_Keyword] = []
@@ -285,5 +338,5 @@ def _keywords_of(target: Target) -> list[_Keyword]:
             continue
         found.append(_Keyword(target.key, keyword, words))
         if len(words) > 1 and not any(word in STOP_WORDS for word in words):
-            found.append(_Keyword(target.key, keyword, ("".join(words),)))
+            found.append(_Keyword(target.key, keyword, ("".join(words),), glued=True))
     return found

@@ -68,3 +68,43 @@ def test_a_label_that_is_a_number_wins_over_the_position() -> None:
 
 def test_no_labels() -> None:
     assert match_choice("1", ()) is None
+
+
+FIRST_SCREEN = (
+    "Kiné libéral·e",
+    "Kiné salarié·e",
+    "Étudiant·e en kiné",
+    "Proche d'un·e kiné",
+    "Patient·e ou particulier",
+    "Autre soignant·e",
+)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "un patient m'a agressé",  # "patient" is a word of one label
+        "je préférerais mourir plutôt que retourner au cabinet",
+        "mon étudiant en stage me harcèle",
+        "quel temps fait-il",
+    ],
+)
+def test_a_story_that_happens_to_contain_a_label_word_is_not_an_answer(typed: str) -> None:
+    assert match_choice(typed, (*FIRST_SCREEN, "↩️ Retour")) is None
+
+
+def test_an_answer_with_a_few_extra_words_is_still_an_answer() -> None:
+    assert match_choice("je suis kiné libéral à Caen", FIRST_SCREEN) == 0
+    assert match_choice("plutôt patiente", FIRST_SCREEN) == 4
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"), [("oui", 0), ("Ouais", 0), ("non", 1), ("nan", 1), ("Non merci", 1)]
+)
+def test_yes_no_pick_the_label_that_starts_with_it(typed: str, expected: int) -> None:
+    danger = ("Oui, maintenant", "Non, mais je m'inquiète", "Je ne sais pas")
+    assert match_choice(typed, danger) == expected
+
+
+def test_yes_no_is_refused_when_two_labels_start_with_it() -> None:
+    assert match_choice("oui", ("Oui, souvent", "Oui, parfois", "Non")) is None

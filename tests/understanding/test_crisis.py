@@ -174,3 +174,44 @@ def test_matched_is_the_staff_expression_not_user_text(detector: CrisisDetector)
 def test_empty_lists() -> None:
     assert CrisisDetector([], []).detect("envie de mourir").is_crisis is False
     assert CrisisDetector(["", "  "], [""]).detect("envie de mourir").is_crisis is False
+
+
+def test_every_word_of_an_exception_must_be_typed() -> None:
+    # "ça" is a function word, yet "ça me tue" must not shrink to "me tue" and hide "il me tue".
+    detector = CrisisDetector(["me tuer"], ["ça me tue"])
+    assert not detector.detect("ça me tue de voir ça").is_crisis
+    assert detector.detect("il me tue").is_crisis
+
+
+def test_a_function_word_outside_an_exception_does_not_carry_the_alarm() -> None:
+    detector = CrisisDetector(["il me bat"], ["se bat contre"])
+    assert not detector.detect("il se bat contre un cancer").is_crisis
+    assert detector.detect("il me bat").is_crisis
+    assert detector.detect("il se bat contre la maladie et il me bat").is_crisis
+
+
+@pytest.mark.parametrize(
+    ("typed", "expression"),
+    [
+        ("il va se pendre", "me pendre"),
+        ("elle m'a dit qu'elle allait se noyer", "me noyer"),
+        ("il m'a écrit : je vais te tuer", "me tuer"),
+    ],
+)
+def test_reflexive_pronouns_are_interchangeable(typed: str, expression: str) -> None:
+    assert CrisisDetector([expression]).detect(typed).is_crisis
+
+
+def test_an_expression_of_only_negations_and_function_words_needs_every_word() -> None:
+    detector = CrisisDetector(["plus être là"])
+    assert detector.detect("je veux plus être là").is_crisis
+    assert detector.detect("jveu plu etre la").is_crisis
+    assert not detector.detect("je ne pourrai pas reprendre avant l'été").is_crisis
+
+
+def test_many_expressions_and_the_first_listed_is_named() -> None:
+    filler = [f"mot{n} autre{n}" for n in range(5_000)]
+    detector = CrisisDetector([*filler, "envie de mourir", "mourir"], EXCEPTIONS)
+    assert detector.detect("j'ai envie de mourir").matched == "envie de mourir"
+    assert detector.detect("je veux mourir").matched == "mourir"
+    assert not detector.detect("je suis mort de rire").is_crisis

@@ -85,3 +85,7 @@ def test_content_words_keep_negations_and_me() -> None:
     assert content_words("il ne me parle jamais") == ["ne", "me", "parle", "jamais"]
     assert content_words("rien ne va pas") == ["rien", "ne", "va", "pas"]
     assert content_words("le la les de du des") == []
+
+
+def test_sms_names_of_medicines() -> None:
+    assert normalise("j'ai stocké des médocs") == "ai stocke des medicaments"

@@ -208,3 +208,49 @@ def test_words_most_targets_share_do_not_route() -> None:
     assert router.decide("patient cabinet").kind == "none"
     assert router.decide("un patient du cabinet parle de sujet7").matches[0].key == "theme_7"
     assert router.decide("un patient m'a agressé").matches[0].key == "violences_contre_kine"
+
+
+HUB_AND_SPECIFIC = (
+    Target("violences", keywords=("violences", "violence", "harcelée", "me harcèle")),
+    Target("violences_conjugales", keywords=("violences conjugales", "son conjoint")),
+    Target("violences_contre_kine", keywords=("patient me harcèle", "agression")),
+    Target("violences_sexuelles", keywords=("agression sexuelle",)),
+)
+
+
+@pytest.mark.parametrize(
+    ("typed", "key"),
+    [
+        ("violences conjugales", "violences_conjugales"),
+        ("violence conjugale", "violences_conjugales"),  # typos on both words
+        ("violences", "violences"),
+        ("un patient me harcèle", "violences_contre_kine"),  # "harcelée" is a variant inside
+        ("agression sexuelle", "violences_sexuelles"),
+        ("une agression au cabinet", "violences_contre_kine"),
+    ],
+)
+def test_a_longer_keyword_of_another_target_wins_over_the_words_it_contains(
+    typed: str, key: str
+) -> None:
+    decision = Router(HUB_AND_SPECIFIC).decide(typed)
+    assert decision.kind == "confident", Router(HUB_AND_SPECIFIC).rank(typed)
+    assert decision.matches[0].key == key
+
+
+def test_spelling_variants_of_one_typed_word_are_one_piece_of_evidence() -> None:
+    best = Router(HUB_AND_SPECIFIC).rank("violences")[0]
+    assert best.key == "violences"
+    assert best.strength == 100.0  # "violence" and "violences" both match: no bonus
+
+
+def test_support_counts_beyond_100_but_the_score_shown_does_not() -> None:
+    router = Router(
+        [
+            Target("secte", keywords=("secte", "gourou", "miviludes")),
+            Target("autre", keywords=("cabinet bizarre",)),
+        ]
+    )
+    best = router.rank("une secte avec un gourou, j'ai écrit à la miviludes")[0]
+    assert best.key == "secte"
+    assert best.score == 100.0
+    assert best.strength > 100.0

@@ -1,0 +1,189 @@
+"""The labelled set and its gates: measured on the real engine and content, not asserted.
+
+The suite fails when crisis recall drops below 100 % or strict accuracy below
+90 % on tests/understanding/labelled_messages.yaml. The held-out set (never
+tuned on for routing) must keep 100 % crisis recall; its accuracy is only
+reported by ``entraide eval --cases``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.config import Settings
+from bot.content.bundle import Bundle
+from bot.evaluation import (
+    ACCURACY_GATE,
+    DEFAULT_CASES,
+    NOT_UNDERSTOOD,
+    Case,
+    Landing,
+    Report,
+    evaluate,
+    format_report,
+    load_cases,
+    run_eval,
+    score,
+)
+from bot.understanding.normalise import normalise
+from tests.conftest import KNOWLEDGE, REAL_FLOWS
+
+HOLDOUT = DEFAULT_CASES.with_name("labelled_holdout.yaml")
+
+
+@pytest.fixture(scope="module")
+def cases() -> list[Case]:
+    return load_cases(DEFAULT_CASES)
+
+
+@pytest.fixture(scope="module")
+def report(real_bundle: Bundle, cases: list[Case]) -> Report:
+    return evaluate(real_bundle, cases)
+
+
+def _listing(outcomes: object) -> str:
+    assert isinstance(outcomes, list)
+    return "\n".join(f"{o.case.message!r} -> {o.landing.describe()}" for o in outcomes)
+
+
+# --- the set itself -----------------------------------------------------------------
+
+
+def test_the_set_is_big_and_balanced_enough(cases: list[Case]) -> None:
+    crisis = [c for c in cases if c.is_crisis]
+    calm = [c for c in cases if not c.is_crisis]
+    assert len(cases) >= 200
+    assert len(crisis) >= 40
+    assert len(calm) >= 40
+    assert sum(c.origin == "accueil" for c in cases) >= 10, "first messages after /start"
+    assert sum(c.status in ("proche", "patient") for c in cases) >= 10, "relatives, patients"
+    assert sum(len(c.message) > 120 for c in cases) >= 3, "long stories"
+
+
+def test_labels_name_real_flows(real_bundle: Bundle, cases: list[Case]) -> None:
+    for case in cases:
+        assert case.expected == NOT_UNDERSTOOD or case.expected in real_bundle.flows, case
+        if case.is_crisis:
+            assert case.expected == real_bundle.interface.emergency_flow, case
+
+
+def test_no_message_is_labelled_twice(cases: list[Case]) -> None:
+    seen = [c.message.strip().casefold() for c in cases + load_cases(HOLDOUT)]
+    assert len(seen) == len(set(seen))
+
+
+def test_the_set_is_not_a_copy_of_the_staff_examples(cases: list[Case]) -> None:
+    """Messages must measure understanding, not recall of the YAML: a few overlaps at most."""
+    data = yaml.safe_load((REAL_FLOWS / "comprehension.yaml").read_text(encoding="utf-8"))
+    phrases = {normalise(p) for p in data["crise"]["exemples"]}
+    for triggers in data["orientation"].values():
+        phrases |= {normalise(p) for p in triggers.get("exemples", [])}
+    copies = [c.message for c in cases if normalise(c.message) in phrases]
+    assert len(copies) <= 5, copies
+    holdout = [c.message for c in load_cases(HOLDOUT) if normalise(c.message) in phrases]
+    assert holdout == [], "held-out messages must never be copied into comprehension.yaml"
+
+
+# --- the gates ----------------------------------------------------------------------
+
+
+def test_every_crisis_message_raises_the_crisis_answer(report: Report) -> None:
+    assert report.crisis_recall == 1.0, "missed crises:\n" + _listing(report.missed_crises)
+
+
+def test_strict_accuracy_meets_the_gate(report: Report) -> None:
+    wrong = [o for o in report.outcomes if not o.strict]
+    assert report.accuracy >= ACCURACY_GATE, f"{report.accuracy:.1%}\n" + _listing(wrong)
+
+
+def test_everything_is_within_one_tap_or_nearly(report: Report) -> None:
+    assert report.one_tap >= 0.95
+
+
+def test_false_alarms_stay_rare(report: Report) -> None:
+    """Counted and reported; this bound only catches a detector gone wild."""
+    assert report.false_alarm_rate <= 0.03, _listing(report.false_alarms)
+
+
+def test_held_out_crisis_messages_are_all_caught(real_bundle: Bundle) -> None:
+    held_out = evaluate(real_bundle, load_cases(HOLDOUT))
+    assert held_out.crisis_recall == 1.0, _listing(held_out.missed_crises)
+
+
+# --- scoring rules ------------------------------------------------------------------
+
+
+def _case(expected: str, crisis: str = "non") -> Case:
+    return Case.model_validate({"message": "x", "attendu": expected, "crise": crisis})
+
+
+def test_a_close_call_counts_within_one_tap_only() -> None:
+    outcome = score(_case("soutien_psy"), Landing("close", None, ("collegue", "soutien_psy")))
+    assert (outcome.strict, outcome.one_tap) == (False, True)
+    assert outcome.got == "close:collegue"
+
+
+def test_a_crisis_message_counts_only_when_the_crisis_answer_fires() -> None:
+    routed = score(_case("urgence", "oui"), Landing("confident", "urgence"))
+    assert (routed.strict, routed.one_tap, routed.crisis_raised) == (False, False, False)
+    caught = score(_case("urgence", "oui"), Landing("crisis", "urgence"))
+    assert (caught.strict, caught.crisis_raised) == (True, True)
+
+
+def test_a_crisis_answer_on_a_calm_message_is_a_false_alarm() -> None:
+    outcome = score(_case("soutien_psy"), Landing("crisis", "urgence"))
+    assert outcome.crisis_raised and not outcome.strict
+    report = Report([outcome, score(_case("soutien_psy"), Landing("confident", "soutien_psy"))])
+    assert report.false_alarm_rate == 0.5
+    assert report.accuracy == 0.5
+
+
+def test_not_understood_is_right_only_for_gibberish() -> None:
+    assert score(_case(NOT_UNDERSTOOD), Landing("none")).strict
+    assert not score(_case(NOT_UNDERSTOOD), Landing("confident", "entraide")).strict
+    assert not score(_case("entraide"), Landing("none")).one_tap
+
+
+# --- the command --------------------------------------------------------------------
+
+
+def _settings() -> Settings:
+    return Settings(flows_dir=REAL_FLOWS, knowledge_dir=KNOWLEDGE)
+
+
+def test_entraide_eval_prints_the_report_and_passes(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_eval(_settings(), argparse.Namespace(cases=None)) == 0
+    out = capsys.readouterr().out
+    for part in ("Strict accuracy", "Within one tap", "Crisis recall", "False-alarm rate"):
+        assert part in out
+    assert "Per expected flow" in out and "Confusions" in out
+    assert out.rstrip().endswith("PASS")
+
+
+def test_entraide_eval_fails_on_a_missed_crisis(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cases = tmp_path / "cases.yaml"
+    cases.write_text('- message: "bonjour"\n  attendu: urgence\n  crise: oui\n', encoding="utf-8")
+    assert run_eval(_settings(), argparse.Namespace(cases=str(cases))) == 1
+    out = capsys.readouterr().out
+    assert "Missed crises" in out and out.rstrip().endswith("FAIL")
+
+
+def test_a_malformed_cases_file_is_reported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cases = tmp_path / "cases.yaml"
+    cases.write_text('- message: "bonjour"\n  attendu: aucun\n  crise: peut-etre\n')
+    assert run_eval(_settings(), argparse.Namespace(cases=str(cases))) == 1
+    assert "line 1" in capsys.readouterr().err
+
+
+def test_the_report_lists_confusions(report: Report) -> None:
+    text = format_report(report)
+    for (expected, got), _count in report.confusions().items():
+        assert f"{expected} -> {got}" in text
