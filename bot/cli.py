@@ -92,7 +92,7 @@ def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
     from bot.channels.console import chat
     from bot.service import Conversations, utcnow
     from bot.storage.pseudonym import load_secret
-    from bot.storage.sqlite import Store
+    from bot.storage.sqlite import StorageError, Store
 
     result = load_or_report(settings)
     if result.bundle is None:
@@ -114,6 +114,9 @@ def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
         asyncio.run(session())
     except KeyboardInterrupt:
         return 0
+    except StorageError as exc:
+        sys.stderr.write(f"Database error: {exc}. Set ENTRAIDE_DB to a writable file path.\n")
+        return 1
     return 0
 
 

@@ -18,6 +18,15 @@ MESSAGES: Final = {
     "contacts_departement": ("departement",),
     "commande_inconnue": (),
     "erreur": (),
+    # Telegram channel
+    "prive_seulement": (),
+    "texte_seulement": (),
+    "message_modifie": (),
+    "admin_version": ("version", "charge_le"),
+    "admin_stats": (),
+    "admin_stats_jours": (),
+    "admin_stats_semaines": (),
+    "admin_stats_sujets": (),
 }
 """Interface message keys and the placeholders each may use."""
 

@@ -9,12 +9,15 @@ flow and outcome that are linked to nobody. Inactive conversations expire.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import functools
 import logging
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import aiosqlite
 
@@ -70,8 +73,38 @@ class Counter:
     count: int
 
 
+def _is_corruption(exc: Exception) -> bool:
+    """A damaged or foreign file, as opposed to a path that cannot be opened."""
+    if isinstance(exc, StorageError):
+        return True
+    text = str(exc).lower()
+    return "not a database" in text or "malformed" in text or "corrupt" in text
+
+
 def _iso(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _one_writer(
+    method: Callable[Concatenate[Store, P], Coroutine[Any, Any, R]],
+) -> Callable[Concatenate[Store, P], Coroutine[Any, Any, R]]:
+    """One transaction at a time on the shared connection.
+
+    Concurrent users (the Telegram channel) would otherwise nest ``BEGIN`` on it ("cannot
+    start a transaction within a transaction"), and the failing call's ``ROLLBACK`` would
+    undo the other user's writes.
+    """
+
+    @functools.wraps(method)
+    async def serialised(store: Store, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        async with store._writing:
+            return await method(store, *args, **kwargs)
+
+    return serialised
 
 
 class Store:
@@ -81,6 +114,7 @@ class Store:
         self.path = path
         self.retention = retention
         self._db: aiosqlite.Connection | None = None
+        self._writing = asyncio.Lock()
 
     @property
     def db(self) -> aiosqlite.Connection:
@@ -89,12 +123,16 @@ class Store:
         return self._db
 
     async def open(self) -> None:
-        """Open, check integrity, migrate. A corrupt file is moved aside, never deleted."""
+        """Open, check integrity, migrate. A corrupt file is moved aside, never deleted.
+
+        Only a file that is not, or no longer, a valid database is moved aside; a path
+        that cannot be opened at all (missing permission, a directory) is an error to fix.
+        """
         try:
             await self._connect()
         except (sqlite3.DatabaseError, StorageError) as exc:
-            if self.path == ":memory:":
-                raise
+            if self.path == ":memory:" or not _is_corruption(exc):
+                raise StorageError(f"cannot open the database {self.path}: {exc}") from exc
             aside = self._move_aside()
             log.error(
                 "database %s is unreadable (%s); moved to %s and starting with a new one",
@@ -167,6 +205,7 @@ class Store:
         )
         return await cursor.fetchone() is not None
 
+    @_one_writer
     async def save(
         self,
         pseudonym: str,
@@ -207,6 +246,7 @@ class Store:
             await self.db.execute("ROLLBACK")
             raise
 
+    @_one_writer
     async def forget(self, pseudonym: str) -> None:
         """Erase everything stored about one user (counters are linked to nobody)."""
         await self.db.execute("BEGIN IMMEDIATE")
@@ -218,6 +258,7 @@ class Store:
             await self.db.execute("ROLLBACK")
             raise
 
+    @_one_writer
     async def purge(self, now: dt.datetime) -> int:
         """Delete expired conversations and old bookkeeping; returns conversations removed."""
         await self.db.execute("BEGIN IMMEDIATE")
@@ -243,6 +284,7 @@ class Store:
 
     # -- recent message ids (for /effacer) ------------------------------------
 
+    @_one_writer
     async def remember_messages(self, pseudonym: str, ids: Iterable[int], now: dt.datetime) -> None:
         rows = [(pseudonym, i, _iso(now)) for i in ids]
         if not rows:

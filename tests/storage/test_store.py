@@ -13,7 +13,7 @@ from bot.engine.events import Start, Text
 from bot.engine.replies import Action
 from bot.service import Conversations
 from bot.storage.pseudonym import load_secret, pseudonym
-from bot.storage.sqlite import Store
+from bot.storage.sqlite import StorageError, Store
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
 TELEGRAM_ID = 987654321
@@ -142,3 +142,13 @@ def test_pseudonym_is_keyed_and_secret_is_created_once(tmp_path: Path) -> None:
     assert pseudonym(first, "telegram", 1) != pseudonym(b"other", "telegram", 1)
     assert pseudonym(first, "telegram", 1) != pseudonym(first, "console", 1)
     assert load_secret(db, "from-env") == b"from-env"
+
+
+async def test_unopenable_path_is_an_error_and_nothing_is_renamed(tmp_path: Path) -> None:
+    folder = tmp_path / "a_directory"
+    folder.mkdir()
+    store = Store(str(folder), dt.timedelta(days=30))
+    with pytest.raises(StorageError, match="cannot open the database"):
+        await store.open()
+    assert folder.is_dir()
+    assert not list(tmp_path.glob("*.corrupt-*"))

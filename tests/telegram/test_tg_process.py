@@ -1,0 +1,170 @@
+"""``entraide run`` as the host runs it: a process, environment variables, then SIGTERM.
+
+The fake Bot API runs in the test; the bot runs in a child process pointed at it by
+``TELEGRAM_API_BASE_URL``, exactly as on a worker or web dyno.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from tg_harness import FLOWS, KNOWLEDGE, ROOT, bot_env, load_bundle, make_settings
+
+from bot.channels.telegram.render import render_replies
+from bot.channels.telegram.runner import serve
+from bot.scenarios import Driver
+from tests.fakes.fake_bot_api import FAKE_TOKEN, FakeBotApi
+
+ALICE = 1001
+PRIVATE_WORDS = "ma vie privée 0611223344"
+
+
+@pytest.fixture
+def content(tmp_path: Path) -> Driver:
+    """A private copy of the content, and the engine on it as the oracle: edits made in the
+    working tree meanwhile must not change the version between two starts."""
+    shutil.copytree(FLOWS, tmp_path / "content" / "flows")
+    shutil.copytree(KNOWLEDGE, tmp_path / "content" / "knowledge")
+    return Driver(load_bundle(tmp_path / "content" / "flows", tmp_path / "content" / "knowledge"))
+
+
+async def start_bot(
+    fake: FakeBotApi, tmp_path: Path, *, webhook: bool
+) -> asyncio.subprocess.Process:
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "ENTRAIDE_FLOWS": str(tmp_path / "content" / "flows"),
+        "ENTRAIDE_KNOWLEDGE": str(tmp_path / "content" / "knowledge"),
+        "ENTRAIDE_DB": str(tmp_path / "entraide.db"),
+        "ENTRAIDE_SECRET": "process-test",
+        **bot_env(fake, webhook=webhook),
+    }
+    args = [sys.executable, "-m", "bot", "--log-level", "DEBUG", "run"]
+    return await asyncio.create_subprocess_exec(
+        *([*args, "--webhook"] if webhook else args), cwd=tmp_path, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def stop_bot(process: asyncio.subprocess.Process) -> tuple[int, str, float]:
+    """SIGTERM; returns the exit code, everything logged, and how long the exit took."""
+    started = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    try:
+        _, err = await asyncio.wait_for(process.communicate(), timeout=40)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+        pytest.fail("the bot did not exit after SIGTERM")
+    assert process.returncode is not None
+    return process.returncode, err.decode(), time.monotonic() - started
+
+
+def expected_count(driver: Driver, command: str) -> int:
+    driver.command(command) if command.startswith("/") else driver.write(command)
+    return len(render_replies(driver.replies))
+
+
+@pytest.mark.parametrize("webhook", [False, True], ids=["polling", "webhook"])
+async def test_sigterm_drains_updates_in_progress_then_exits(
+    fake_bot_api: FakeBotApi, tmp_path: Path, webhook: bool, content: Driver
+) -> None:
+    process = await start_bot(fake_bot_api, tmp_path, webhook=webhook)
+    try:
+        await fake_bot_api.wait_for_call("setWebhook" if webhook else "getUpdates", timeout=30)
+        driver = content
+        total = expected_count(driver, "/start")
+        fake_bot_api.user_sends_command(ALICE, "/start")
+        await fake_bot_api.wait_for_messages(ALICE, total, timeout=20)
+        # The next replies wait on a 429: they are in progress when SIGTERM arrives.
+        fake_bot_api.fail_next("sendMessage", error_code=429, retry_after=1)
+        index = len(fake_bot_api.calls)
+        for action in ("/aide", PRIVATE_WORDS, "/urgence", "/menu"):
+            total += expected_count(driver, action)
+            if action.startswith("/"):
+                fake_bot_api.user_sends_command(ALICE, action)
+            else:
+                fake_bot_api.user_sends_text(ALICE, action)
+        await fake_bot_api.wait_for_call("sendMessage", after=index, timeout=20)
+    except BaseException:
+        process.kill()
+        await process.wait()
+        raise
+    code, logged, took = await stop_bot(process)
+    assert code == 0, logged
+    assert took < 25  # hosts send SIGKILL 30 s after SIGTERM
+    assert len(fake_bot_api.sent_messages(ALICE)) == total  # nothing received was dropped
+    assert fake_bot_api.pending_update_ids == []  # and all of it was confirmed to Telegram
+    assert "store closed" in logged and "bot stopped" in logged
+    assert FAKE_TOKEN not in logged and FAKE_TOKEN.split(":")[1] not in logged
+    assert "vie privée" not in logged and "0611223344" not in logged and str(ALICE) not in logged
+
+
+async def test_killed_mid_conversation_then_started_again(
+    fake_bot_api: FakeBotApi, tmp_path: Path, content: Driver
+) -> None:
+    """SIGKILL (an out-of-memory kill, a crashed host): no clean shutdown at all. The next
+    process resumes the conversation, old buttons work, and the batch Telegram sends again
+    is not answered twice."""
+    driver = content
+    first = await start_bot(fake_bot_api, tmp_path, webhook=False)
+    try:
+        await fake_bot_api.wait_for_call("getUpdates", timeout=30)
+        count = expected_count(driver, "/start entraide")
+        update = fake_bot_api.user_sends_command(ALICE, "/start entraide")
+        screen = await fake_bot_api.wait_for_messages(ALICE, count, timeout=20)
+    finally:
+        first.kill()
+        _, first_err = await first.communicate()
+    fake_bot_api.redeliver(update)  # its confirmation may not have reached Telegram
+    second = await start_bot(fake_bot_api, tmp_path, webhook=False)
+    try:
+        await fake_bot_api.wait_until_updates_confirmed(timeout=30)
+        label = driver.buttons[0].label
+        [button] = [b for row in screen[-1]["reply_markup"]["inline_keyboard"] for b in row
+                    if b["text"] == label]
+        driver.press(label)
+        expected = [o.plain for o in render_replies(driver.replies)]
+        fake_bot_api.user_presses(ALICE, screen[-1]["message_id"], button["callback_data"])
+        messages = await fake_bot_api.wait_for_messages(ALICE, count + len(expected), timeout=20)
+    except BaseException:
+        second.kill()
+        await second.wait()
+        raise
+    code, logged, _ = await stop_bot(second)
+    assert code == 0, logged
+    logs = f"first process:\n{first_err.decode()}\nsecond process:\n{logged}"
+    assert [m["text"] for m in messages[count:]] == expected, logs  # a button from before
+    assert len(fake_bot_api.sent_messages(ALICE)) == count + len(expected)  # no double answer
+
+
+async def test_a_token_telegram_refuses_is_explained(
+    fake_bot_api: FakeBotApi, tmp_path: Path
+) -> None:
+    settings = make_settings(fake_bot_api, tmp_path / "bot.db")
+    fake_bot_api.token = "123456789:" + "Z" * 35  # the server now knows another token
+    code = await serve(settings, webhook=False, stop=asyncio.Event())
+    assert code == 2
+    assert not fake_bot_api.calls or fake_bot_api.calls[-1].method == "getMe"
+
+
+def test_procfile_runs_one_worker_or_one_web_process() -> None:
+    lines = (ROOT / "Procfile").read_text(encoding="utf-8").splitlines()
+    assert lines == ["worker: entraide run", "web: entraide run --webhook"]
+
+
+async def test_an_unusable_database_is_explained(
+    fake_bot_api: FakeBotApi, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "not-a-folder").write_text("x", encoding="utf-8")
+    settings = make_settings(fake_bot_api, tmp_path / "not-a-folder" / "bot.db")
+    assert await serve(settings, webhook=False, stop=asyncio.Event()) == 1
+    assert "cannot be used" in capsys.readouterr().err
+    assert not any(c.method == "getUpdates" for c in fake_bot_api.calls)  # never started
