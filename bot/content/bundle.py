@@ -8,6 +8,7 @@ under users who are mid-conversation.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -36,6 +37,16 @@ def resolve_target(current_flow: str, to: str | None, flow: str | None) -> str:
     return to if "/" in to else address(current_flow, to)
 
 
+def canonical_in(flows: Mapping[str, Flow], addr: str) -> str | None:
+    """Full ``flux/etape`` address for ``addr`` (``"flux/"`` means its start), or None."""
+    flow_name, _, node_id = addr.partition("/")
+    flow = flows.get(flow_name)
+    if flow is None:
+        return None
+    node_id = node_id or flow.start
+    return address(flow_name, node_id) if node_id in flow.nodes else None
+
+
 @dataclass(frozen=True)
 class Bundle:
     """All content, validated; the engine's only input besides the state and the event."""
@@ -53,12 +64,7 @@ class Bundle:
 
     def canonical(self, addr: str) -> str | None:
         """Full ``flux/etape`` address for ``addr`` (``"flux/"`` means its start), or None."""
-        flow_name, _, node_id = addr.partition("/")
-        flow = self.flows.get(flow_name)
-        if flow is None:
-            return None
-        node_id = node_id or flow.start
-        return address(flow_name, node_id) if node_id in flow.nodes else None
+        return canonical_in(self.flows, addr)
 
     def node_at(self, addr: str) -> Node | None:
         """The node at ``addr``, or None when the content no longer has it."""

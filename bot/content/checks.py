@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.engine.keys import COMMANDS, LABELS, MESSAGES
 
-from .bundle import address, resolve_target
+from .bundle import address, canonical_in, resolve_target
 from .models import PHONE_RE, Flow, Interface, Node, Resource, Simulator, Understanding
 from .problems import Code, Problem, did_you_mean, relative
 from .yaml_loader import Document
@@ -132,12 +132,7 @@ class _Checker:
         self.problems.append(Problem(relative(doc.path), doc.line_of(loc), code, msg))
 
     def canonical(self, addr: str) -> str | None:
-        flow_name, _, node_id = addr.partition("/")
-        flow = self.flows.get(flow_name)
-        if flow is None:
-            return None
-        node_id = node_id or flow.start
-        return address(flow_name, node_id) if node_id in flow.nodes else None
+        return canonical_in(self.flows, addr)
 
     # -- rules -----------------------------------------------------------------
 

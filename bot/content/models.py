@@ -229,9 +229,6 @@ class Buttons(Strict):
     back: Label = Field(alias="retour")
     menu: Label = Field(alias="menu")
     emergency: Label = Field(alias="urgence")
-    more: Label = Field(alias="continuer")
-    yes: Label = Field(alias="oui")
-    no: Label = Field(alias="non")
     other: Label = Field(alias="aucun")
 
 
