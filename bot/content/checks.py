@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 from bot.engine.keys import COMMANDS, LABELS, MESSAGES
 
 from .bundle import address, canonical_in, resolve_target
-from .models import PHONE_RE, Flow, Interface, Node, Resource, Simulator, Understanding
+from .contacts import bare_url, unknown_contacts
+from .models import Flow, Interface, Node, Resource, Simulator, Understanding
 from .problems import Code, Problem, did_you_mean, relative
 from .yaml_loader import Document
 
@@ -37,24 +38,6 @@ ALL_DEPARTMENTS = (
 
 TELEGRAM_MAX_TEXT = 4096
 PLACEHOLDER_RE = re.compile(r"\{([a-z0-9_]+)\}")
-NUMBER_RUN_RE = re.compile(r"(?<![\d/°-])(?<!\d[.,])\d+(?: \d+)*(?![\d/-])(?![.,]\d)")
-"""A run of digits and single spaces: a phone number, an amount, a year… Decimals
-(``1,5``), dates (``12/03``) and references joined by a hyphen (``226-14``,
-``n° 2020-936``) are not runs."""
-THOUSANDS_RE = re.compile(r"^\d{1,3}(?: \d{3})+$")
-"""``4 500``, ``1 954 485``: a number written in groups of thousands."""
-NOT_A_PHONE_AFTER = re.compile(
-    r"^\s?(?:€|%|euros?\b|actes?\b|mois\b|jours?\b|ans?\b|heures?\b|h\b|e\b|ème\b|°)"
-)
-"""Amounts, durations and ordinals are not phone numbers."""
-URL_IN_TEXT_RE = re.compile(r"https?://[^\s)»\"']+|www\.[^\s)»\"']+")
-SHORT_NUMBERS_OK = re.compile(r"^(?:1[0-9]{3}|20[0-9]{2}|[0-9]{1,2})$")
-"""Years and small numbers are not phone numbers."""
-
-
-def _bare(url: str) -> str:
-    """An address without scheme nor trailing slash, to compare as a reader would."""
-    return url.split("://", 1)[-1].rstrip("/")
 
 
 @dataclass(frozen=True)
@@ -286,9 +269,9 @@ class _Checker:
 
     def _check_node_refs(self, flow: Flow, node_id: str, node: Node) -> None:
         base = ("etapes", node_id)
-        urls = {_bare(r.url) for r in self.resources.values() if r.url}
+        urls = {bare_url(r.url) for r in self.resources.values() if r.url}
         for i, link in enumerate(node.links):
-            if _bare(link.url) not in urls:
+            if bare_url(link.url) not in urls:
                 self.flow_problem(
                     flow.name,
                     (*base, "liens", i, "url"),
@@ -323,44 +306,8 @@ class _Checker:
                 f"ce message fait {len(text)} caractères ; Telegram en accepte "
                 f"{TELEGRAM_MAX_TEXT} : coupez-le en plusieurs messages",
             )
-        for message in self._unknown_contacts(text):
+        for message in unknown_contacts(text, self.resources.values()):
             self.flow_problem(flow, loc, Code.UNKNOWN_CONTACT, message)
-
-    def _unknown_contacts(self, text: str) -> list[str]:
-        """Phone numbers and web addresses in a text that no knowledge resource holds."""
-        found: list[str] = []
-        phones = {r.phone for r in self.resources.values()} | {
-            r.sms for r in self.resources.values()
-        }
-        for match in NUMBER_RUN_RE.finditer(text):
-            if NOT_A_PHONE_AFTER.match(text[match.end() :]):
-                continue
-            run = match.group(0)
-            if PHONE_RE.match(run):
-                candidates = [run]
-            elif THOUSANDS_RE.match(run):
-                continue
-            else:
-                candidates = run.split(" ")
-            for number in candidates:
-                if (
-                    PHONE_RE.match(number)
-                    and number not in phones
-                    and not SHORT_NUMBERS_OK.match(number)
-                ):
-                    found.append(
-                        f"le numéro « {number} » n'est dans aucune ressource de knowledge/ : "
-                        "ajoutez-le d'abord à une ressource, avec sa source"
-                    )
-        bare = {_bare(r.url) for r in self.resources.values() if r.url}
-        for match in URL_IN_TEXT_RE.finditer(text):
-            url = match.group(0).rstrip(".,;:")
-            if _bare(url) not in bare:
-                found.append(
-                    f"l'adresse « {url} » n'est dans aucune ressource de knowledge/ : "
-                    "ajoutez-la d'abord à une ressource, avec sa source"
-                )
-        return found
 
     def _set_variables(self) -> dict[str, set[str]]:
         """Every variable some content sets, with the values it may take."""
@@ -513,7 +460,7 @@ class _Checker:
             )
 
     def _check_text_in(self, doc: Document | None, loc: tuple[str | int, ...], text: str) -> None:
-        for message in self._unknown_contacts(text):
+        for message in unknown_contacts(text, self.resources.values()):
             self.doc_problem(doc, loc, Code.UNKNOWN_CONTACT, message)
 
     def check_understanding(self) -> None:
