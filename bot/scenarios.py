@@ -9,7 +9,6 @@ them all; failures name the file, the line and what was shown instead.
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -53,18 +52,9 @@ class ScenarioFile(_Strict):
     scenarios: list[Scenario] = Field(alias="scenarios", min_length=1)
 
 
-@dataclass(frozen=True)
-class Failure:
-    """A scenario step whose expectation was not met."""
-
-    file: str
-    line: int | None
-    scenario: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}, ligne {self.line}" if self.line else self.file
-        return f"{where} [{self.scenario}] : {self.message}"
+def _failure(file: str, line: int | None, scenario: str, message: str) -> Problem:
+    """A scenario whose expectation was not met, located like any content problem."""
+    return Problem(file, line, Code.SCENARIO, f"[{scenario}] {message}")
 
 
 def _fold(text: str) -> str:
@@ -129,7 +119,7 @@ def run_scenario(
     file: str,
     lines: list[int | None],
     visited: set[str] | None = None,
-) -> list[Failure]:
+) -> list[Problem]:
     """Replay one scenario; returns its failures (empty when it passes).
 
     ``visited`` collects the nodes the scenario went through, to measure coverage.
@@ -148,19 +138,19 @@ def run_scenario(
                 assert step_.press is not None
                 text = driver.press(step_.press)
         except LookupError as exc:
-            return [Failure(file, line, scenario.name, str(exc))]
+            return [_failure(file, line, scenario.name, str(exc))]
         folded = _fold(text)
         for word in step_.expect:
             if _fold(word) not in folded:
                 message = f"« {word} » attendu mais absent. Affiché :\n{text}"
-                return [Failure(file, line, scenario.name, message)]
+                return [_failure(file, line, scenario.name, message)]
         for word in step_.absent:
             if _fold(word) in folded:
-                return [Failure(file, line, scenario.name, f"« {word} » ne devait pas apparaître")]
+                return [_failure(file, line, scenario.name, f"« {word} » ne devait pas apparaître")]
         if step_.at is not None and bundle.canonical(step_.at) != driver.state.node:
             where = driver.state.node
             message = f"étape « {step_.at} » attendue, la conversation est à « {where} »"
-            return [Failure(file, line, scenario.name, message)]
+            return [_failure(file, line, scenario.name, message)]
     return []
 
 
@@ -170,7 +160,7 @@ def scenario_files(folder: Path) -> list[Path]:
 
 def run_file(
     bundle: Bundle, path: Path, visited: set[str] | None = None
-) -> tuple[int, list[Failure | Problem]]:
+) -> tuple[int, list[Problem]]:
     """Run every scenario of one file; returns (scenarios run, failures or format problems)."""
     try:
         doc = load_file(path)
@@ -179,7 +169,7 @@ def run_file(
         return 0, [Problem(relative(path), exc.line, Code.YAML, exc.message)]
     except ValidationError as exc:
         return 0, list(problems_from(exc, doc))
-    failures: list[Failure | Problem] = []
+    failures: list[Problem] = []
     for i, scenario in enumerate(model.scenarios):
         lines = [doc.line_of(("scenarios", i, "pas", j)) for j in range(len(scenario.steps))]
         failures.extend(run_scenario(bundle, scenario, relative(path), lines, visited))

@@ -39,7 +39,7 @@ def test_a_failing_scenario_names_file_line_and_what_was_shown(
     count, failures = run_file(real_bundle, path)
     assert count == 1 and len(failures) == 1
     message = str(failures[0])
-    assert "faux.yaml, ligne 4 [Faux]" in message
+    assert "faux.yaml, ligne 4 : [Faux]" in message
     assert "« texte qui n'existe pas » attendu mais absent" in message
     assert "Bonjour" in message
 

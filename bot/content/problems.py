@@ -34,6 +34,7 @@ class Code(StrEnum):
     MISSING_TEXT = "missing_text"
     VARIABLE_CHOICE = "variable_choice"
     UNKNOWN_CONTACT = "unknown_contact"
+    SCENARIO = "scenario"
 
 
 @dataclass(frozen=True, order=True)
