@@ -20,7 +20,8 @@ from pathlib import Path
 
 from bot.config import ConfigError, Settings
 from bot.content.bundle import Bundle
-from bot.content.loader import LoadResult, load_content
+from bot.content.report import report
+from bot.validation import load_or_report, validate
 
 log = logging.getLogger("bot")
 
@@ -32,28 +33,12 @@ def setup_logging(level: str = "WARNING") -> None:
     logging.getLogger("httpcore").setLevel(logging.WARNING)
 
 
-def load_or_report(settings: Settings) -> LoadResult:
-    """Load the content and print its problems in French on stderr."""
-    result = load_content(settings.flows_dir, settings.knowledge_dir)
-    if result.problems:
-        sys.stderr.write(report(result))
-    return result
-
-
-def report(result: LoadResult) -> str:
-    """Every problem, one per line, then a count."""
-    lines = [str(problem) for problem in result.problems]
-    count = len(result.problems)
-    lines.append(f"\n{count} problème{'s' if count > 1 else ''} à corriger.")
-    return "\n".join(lines) + "\n"
-
-
 def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
     flows = Path(args.flows) if args.flows else settings.flows_dir
     knowledge = Path(args.knowledge) if args.knowledge else settings.knowledge_dir
-    result = load_content(flows, knowledge)
+    result = validate(flows, knowledge)
     if result.bundle is None:
-        sys.stderr.write(report(result))
+        sys.stderr.write(report(result.problems))
         return 1
     b = result.bundle
     for line in stale_facts(b, dt.datetime.now(dt.UTC).date()):

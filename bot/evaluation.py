@@ -28,11 +28,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.config import Settings
 from bot.content.bundle import Bundle
-from bot.content.loader import load_content
 from bot.content.yaml_loader import YamlError, load_file
 from bot.engine.engine import step
 from bot.engine.events import Press, Start, Text
 from bot.engine.state import State
+from bot.validation import validate
 
 ACCURACY_GATE: Final = 0.90
 """Strict accuracy below this fails ``entraide eval`` and the test suite."""
@@ -309,7 +309,7 @@ def _pct(value: float) -> str:
 def run_eval(settings: Settings, args: argparse.Namespace) -> int:
     """``entraide eval [--cases FILE]``: print the report; 0 when the gates pass."""
     path = Path(args.cases) if getattr(args, "cases", None) else DEFAULT_CASES
-    loaded = load_content(settings.flows_dir, settings.knowledge_dir)
+    loaded = validate(settings.flows_dir, settings.knowledge_dir)
     if loaded.bundle is None:
         sys.stderr.write("\n".join(str(p) for p in loaded.problems) + "\n")
         return 1

@@ -1,28 +1,24 @@
 """Cross-checks over the whole content, after each file passed its schema.
 
-Finds what a schema cannot: destinations that do not exist (with a "did you
-mean"), nodes nobody can reach, nodes from which no end can be reached, variables
-used but never set, resources and simulators referenced but not defined, missing
-departments, and contacts written in a text but absent from the knowledge files.
+Finds what a schema cannot: resources and simulators referenced but not defined,
+variables used but never set or set to undeclared values, interface texts missing,
+missing departments, and contacts written in a text but absent from the knowledge
+files. The graph rules (destinations, reachability, ends, loops) are in
+:mod:`bot.content.graph`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from bot.engine.keys import COMMANDS, LABELS, MESSAGES
-
-from .bundle import address, canonical_in, resolve_target
 from .contacts import bare_url, unknown_contacts
+from .graph import check_graph
+from .keys import COMMANDS, LABELS, MESSAGES
+from .located import Located, Reporter
 from .models import Flow, Interface, Node, Resource, Simulator, Understanding
-from .problems import Code, Problem, did_you_mean, relative
+from .problems import Code, Problem, did_you_mean
 from .yaml_loader import Document
-
-if TYPE_CHECKING:
-    from .loader import Located
 
 ALL_DEPARTMENTS = (
     *(f"{n:02d}" for n in range(1, 96) if n != 20),
@@ -40,48 +36,7 @@ TELEGRAM_MAX_TEXT = 4096
 PLACEHOLDER_RE = re.compile(r"\{([a-z0-9_]+)\}")
 
 
-@dataclass(frozen=True)
-class _Edge:
-    source: str
-    target: str
-    loc: tuple[str | int, ...]
-    key: str  # the French key that holds the destination
-
-
-def _edges(flow: Flow) -> Iterator[_Edge]:
-    for node_id, node in flow.nodes.items():
-        src = address(flow.name, node_id)
-        base: tuple[str | int, ...] = ("etapes", node_id)
-        for i, c in enumerate(node.choices):
-            yield _Edge(
-                src,
-                resolve_target(flow.name, c.to, c.flow),
-                (*base, "choix", i, "vers" if c.to else "flux"),
-                "vers",
-            )
-        if node.input is not None:
-            yield _Edge(
-                src,
-                resolve_target(flow.name, node.input.to, node.input.flow),
-                (*base, "saisie"),
-                "vers",
-            )
-        for i, br in enumerate(node.branches):
-            yield _Edge(src, resolve_target(flow.name, br.to, br.flow), (*base, "selon", i), "vers")
-        if node.otherwise is not None:
-            yield _Edge(
-                src, resolve_target(flow.name, node.otherwise, None), (*base, "sinon"), "sinon"
-            )
-        if node.next is not None or node.next_flow is not None:
-            yield _Edge(
-                src,
-                resolve_target(flow.name, node.next, node.next_flow),
-                (*base, "suite" if node.next else "suite_flux"),
-                "suite",
-            )
-
-
-class _Checker:
+class _Checker(Reporter):
     def __init__(
         self,
         flows: dict[str, Flow],
@@ -92,149 +47,22 @@ class _Checker:
         understanding: Understanding,
         where: Located,
     ) -> None:
+        super().__init__(where)
         self.flows = flows
         self.resources = resources
         self.departments = departments
         self.simulators = simulators
         self.ui = interface
         self.understanding = understanding
-        self.where = where
-        self.problems: list[Problem] = []
-
-    # -- reporting -------------------------------------------------------------
-
-    def flow_problem(self, flow: str, loc: tuple[str | int, ...], code: Code, msg: str) -> None:
-        doc, prefix = self.where.flows[flow]
-        self.problems.append(Problem(relative(doc.path), doc.line_of((*prefix, *loc)), code, msg))
-
-    def doc_problem(
-        self, doc: Document | None, loc: tuple[str | int, ...], code: Code, msg: str
-    ) -> None:
-        if doc is None:
-            return
-        self.problems.append(Problem(relative(doc.path), doc.line_of(loc), code, msg))
-
-    def canonical(self, addr: str) -> str | None:
-        return canonical_in(self.flows, addr)
-
-    # -- rules -----------------------------------------------------------------
 
     def run(self) -> list[Problem]:
-        self.check_starts()
-        graph = self.check_targets()
-        self.check_reachable(graph)
-        self.check_ends(graph)
+        check_graph(self.flows, self)
         self.check_nodes()
         self.check_variables()
         self.check_interface()
         self.check_understanding()
         self.check_departments()
-        self.check_auto_loops()
         return self.problems
-
-    def check_starts(self) -> None:
-        for flow in self.flows.values():
-            if flow.start not in flow.nodes:
-                self.flow_problem(
-                    flow.name,
-                    ("debut",),
-                    Code.UNKNOWN_TARGET,
-                    f"le début « {flow.start} » n'est pas une étape de ce flux"
-                    f"{did_you_mean(flow.start, flow.nodes)}",
-                )
-
-    def check_targets(self) -> dict[str, list[str]]:
-        graph: dict[str, list[str]] = {}
-        for flow in self.flows.values():
-            for node_id in flow.nodes:
-                graph.setdefault(address(flow.name, node_id), [])
-            for edge in _edges(flow):
-                full = self.canonical(edge.target)
-                if full is not None:
-                    graph[edge.source].append(full)
-                    continue
-                self._unknown_target(flow, edge)
-        return graph
-
-    def _unknown_target(self, flow: Flow, edge: _Edge) -> None:
-        target_flow, _, node_id = edge.target.partition("/")
-        node_label = edge.source.partition("/")[2]
-        where_said = self._describe_edge(flow, edge)
-        if target_flow not in self.flows:
-            self.flow_problem(
-                flow.name,
-                edge.loc,
-                Code.UNKNOWN_FLOW,
-                f"{where_said} mène au flux « {target_flow} », qui n'existe pas"
-                f"{did_you_mean(target_flow, self.flows)}",
-            )
-            return
-        known = self.flows[target_flow].nodes
-        shown = node_id if target_flow == flow.name else edge.target
-        names = known if target_flow == flow.name else [f"{target_flow}/{n}" for n in known]
-        self.flow_problem(
-            flow.name,
-            edge.loc,
-            Code.UNKNOWN_TARGET,
-            f"{where_said} mène à « {shown} », qui n'existe pas{did_you_mean(shown, names)}",
-        )
-        del node_label
-
-    def _describe_edge(self, flow: Flow, edge: _Edge) -> str:
-        node_id = edge.source.partition("/")[2]
-        if len(edge.loc) >= 4 and edge.loc[2] == "choix":
-            choice = flow.nodes[node_id].choices[int(edge.loc[3])]
-            return f"le choix « {choice.label} »"
-        return f"« {edge.key} » de l'étape « {node_id} »"
-
-    def check_reachable(self, graph: dict[str, list[str]]) -> None:
-        for flow in self.flows.values():
-            start = address(flow.name, flow.start)
-            seen = {start}
-            todo = [start]
-            while todo:
-                for nxt in graph.get(todo.pop(), []):
-                    if nxt.startswith(flow.name + "/") and nxt not in seen:
-                        seen.add(nxt)
-                        todo.append(nxt)
-            for node_id in flow.nodes:
-                if address(flow.name, node_id) not in seen and flow.start in flow.nodes:
-                    self.flow_problem(
-                        flow.name,
-                        ("etapes", node_id),
-                        Code.UNREACHABLE,
-                        f"l'étape « {node_id} » est inaccessible : aucun choix ni "
-                        "« suite » n'y mène depuis le début du flux ; reliez-la ou "
-                        "supprimez-la",
-                    )
-
-    def check_ends(self, graph: dict[str, list[str]]) -> None:
-        good = {
-            f"{f.name}/{n}"
-            for f in self.flows.values()
-            for n, node in f.nodes.items()
-            if node.end or node.action is not None
-        }
-        reverse: dict[str, list[str]] = {}
-        for src, targets in graph.items():
-            for t in targets:
-                reverse.setdefault(t, []).append(src)
-        todo = list(good)
-        while todo:
-            for prev in reverse.get(todo.pop(), []):
-                if prev not in good:
-                    good.add(prev)
-                    todo.append(prev)
-        for flow in self.flows.values():
-            for node_id in flow.nodes:
-                if f"{flow.name}/{node_id}" not in good:
-                    self.flow_problem(
-                        flow.name,
-                        ("etapes", node_id),
-                        Code.NO_END,
-                        f"depuis l'étape « {node_id} », aucune fin (« fin: oui ») "
-                        "ne peut être atteinte : la personne tournerait en rond",
-                    )
 
     def check_nodes(self) -> None:
         for flow in self.flows.values():
@@ -502,38 +330,6 @@ class _Checker:
                         Code.UNKNOWN_RESOURCE,
                         f"la ressource « {ref} » n'existe pas{did_you_mean(ref, self.resources)}",
                     )
-
-    def check_auto_loops(self) -> None:
-        """Automatic steps (suite, selon) must not loop without the user."""
-        auto: dict[str, list[str]] = {}
-        for flow in self.flows.values():
-            for edge in _edges(flow):
-                node = flow.nodes[edge.source.partition("/")[2]]
-                if (node.branches or node.next or node.next_flow) and (
-                    full := self.canonical(edge.target)
-                ):
-                    auto.setdefault(edge.source, []).append(full)
-        state: dict[str, int] = {}
-
-        def visit(n: str) -> bool:
-            state[n] = 1
-            for m in auto.get(n, []):
-                if state.get(m) == 1 or (state.get(m) is None and visit(m)):
-                    return True
-            state[n] = 2
-            return False
-
-        for n in auto:
-            if state.get(n) is None and visit(n):
-                flow_name, _, node_id = n.partition("/")
-                self.flow_problem(
-                    flow_name,
-                    ("etapes", node_id),
-                    Code.NO_END,
-                    f"l'étape « {node_id} » enchaîne automatiquement en boucle "
-                    "(« suite » / « selon ») : ajoutez une question ou une fin",
-                )
-
 
 def check_all(
     flows: dict[str, Flow],

@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 from . import checks
 from .bundle import Bundle
 from .humanize import problems_from
+from .located import Located
 from .models import (
     DepartmentFile,
     Flow,
@@ -38,18 +39,6 @@ M = TypeVar("M", bound=BaseModel)
 
 INTERFACE_FILE = "interface.yaml"
 UNDERSTANDING_FILE = "comprehension.yaml"
-
-
-@dataclass
-class Located:
-    """Where each piece of content came from, for error lines."""
-
-    flows: dict[str, tuple[Document, tuple[str | int, ...]]] = field(default_factory=dict)
-    resources: dict[str, tuple[Document, tuple[str | int, ...]]] = field(default_factory=dict)
-    departments: dict[str, tuple[Document, tuple[str | int, ...]]] = field(default_factory=dict)
-    simulators: dict[str, tuple[Document, tuple[str | int, ...]]] = field(default_factory=dict)
-    interface: Document | None = None
-    understanding: Document | None = None
 
 
 @dataclass

@@ -9,6 +9,7 @@ answering with the last good content.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,10 +48,19 @@ class Reload:
 class ContentSource:
     """The current good content, and the folders it comes from."""
 
-    def __init__(self, flows_dir: Path, knowledge_dir: Path, bundle: Bundle) -> None:
+    def __init__(
+        self,
+        flows_dir: Path,
+        knowledge_dir: Path,
+        bundle: Bundle,
+        validate: Callable[[Path, Path], LoadResult] = load_content,
+    ) -> None:
         self.flows_dir = flows_dir
         self.knowledge_dir = knowledge_dir
         self.bundle = bundle
+        self.validate = validate
+        """Every check a running bot applies (:func:`bot.validation.validate`, which adds the
+        rendered checks this layer cannot make)."""
         self._seen = fingerprint(flows_dir, knowledge_dir)
 
     def reload_if_changed(self) -> Reload:
@@ -60,7 +70,7 @@ class ContentSource:
             return Reload(changed=False, applied=False)
         self._seen = current
         try:
-            result = load_content(self.flows_dir, self.knowledge_dir)
+            result = self.validate(self.flows_dir, self.knowledge_dir)
         except Exception:  # a bug in loading must not stop the bot answering
             log.exception("content reload failed; keeping version %s", self.bundle.version)
             return Reload(changed=True, applied=False)

@@ -33,6 +33,7 @@ from bot.content.source import ContentSource
 from bot.service import utcnow
 from bot.storage.pseudonym import load_secret
 from bot.storage.sqlite import Store
+from bot.validation import validate
 
 from .handlers import CHANNEL_COMMANDS, TelegramChannel
 from .network import PatientRateLimiter
@@ -132,7 +133,8 @@ def build_application(
     base = settings.base
     store = store or Store(base.db_path, base.retention)
     channel = TelegramChannel(settings, bundle, store, load_secret(base.db_path, base.secret))
-    lifecycle = Lifecycle(channel, ContentSource(base.flows_dir, base.knowledge_dir, bundle))
+    source = ContentSource(base.flows_dir, base.knowledge_dir, bundle, validate)
+    lifecycle = Lifecycle(channel, source)
     builder = (
         ApplicationBuilder()
         .token(settings.token)

@@ -40,8 +40,8 @@ from telegram import CallbackQuery, Chat, Message, Update
 from telegram.constants import ChatType
 
 from bot.content.bundle import Bundle
+from bot.content.keys import COMMANDS
 from bot.engine.events import Command, Event, Press, Resume, Start, Text
-from bot.engine.keys import COMMANDS
 from bot.engine.replies import Action
 from bot.engine.replies import Message as Reply
 from bot.service import Conversations

@@ -26,6 +26,7 @@ from telegram.error import Conflict, InvalidToken, TelegramError
 
 from bot.config import ConfigError, Settings
 from bot.storage.sqlite import StorageError
+from bot.validation import load_or_report
 
 from .app import ALLOWED_UPDATES, AnyApplication, build_application
 from .ordering import OrderedUpdateProcessor
@@ -151,8 +152,6 @@ class Runtime:
 
 async def serve(settings: TelegramSettings, webhook: bool, stop: asyncio.Event) -> int:
     """Load content, build, run until ``stop`` is set; the exit code."""
-    from bot.cli import load_or_report
-
     result = load_or_report(settings.base)
     if result.bundle is None:
         sys.stderr.write("The bot does not start until the content above is fixed.\n")

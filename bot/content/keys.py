@@ -1,4 +1,7 @@
-"""Names of the interface texts the engine needs; the words live in flows/interface.yaml."""
+"""Names of the interface texts the code needs: the contract between ``bot/`` and ``flows/``.
+
+The words themselves live in ``flows/interface.yaml``.
+"""
 
 from __future__ import annotations
 

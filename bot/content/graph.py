@@ -1,0 +1,216 @@
+"""Checks of the flows as a graph: every destination exists, every step can be reached from
+its flow's start, an end can be reached from every step, and automatic steps never loop.
+
+Separate from :mod:`bot.content.checks` (the rules about what a step says and uses): these
+only look at where each step leads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from .bundle import address, canonical_in, resolve_target
+from .located import Reporter
+from .models import Flow
+from .problems import Code, did_you_mean
+
+
+@dataclass(frozen=True)
+class _Edge:
+    source: str
+    target: str
+    loc: tuple[str | int, ...]
+    key: str  # the French key that holds the destination
+
+
+def edges(flow: Flow) -> Iterator[_Edge]:
+    for node_id, node in flow.nodes.items():
+        src = address(flow.name, node_id)
+        base: tuple[str | int, ...] = ("etapes", node_id)
+        for i, c in enumerate(node.choices):
+            yield _Edge(
+                src,
+                resolve_target(flow.name, c.to, c.flow),
+                (*base, "choix", i, "vers" if c.to else "flux"),
+                "vers",
+            )
+        if node.input is not None:
+            yield _Edge(
+                src,
+                resolve_target(flow.name, node.input.to, node.input.flow),
+                (*base, "saisie"),
+                "vers",
+            )
+        for i, br in enumerate(node.branches):
+            yield _Edge(src, resolve_target(flow.name, br.to, br.flow), (*base, "selon", i), "vers")
+        if node.otherwise is not None:
+            yield _Edge(
+                src, resolve_target(flow.name, node.otherwise, None), (*base, "sinon"), "sinon"
+            )
+        if node.next is not None or node.next_flow is not None:
+            yield _Edge(
+                src,
+                resolve_target(flow.name, node.next, node.next_flow),
+                (*base, "suite" if node.next else "suite_flux"),
+                "suite",
+            )
+
+
+class GraphChecks:
+    """The graph rules, reporting through a :class:`Reporter`."""
+
+    def __init__(self, flows: dict[str, Flow], report: Reporter) -> None:
+        self.flows = flows
+        self.report = report
+
+    def canonical(self, addr: str) -> str | None:
+        return canonical_in(self.flows, addr)
+
+    def flow_problem(self, flow: str, loc: tuple[str | int, ...], code: Code, msg: str) -> None:
+        self.report.flow_problem(flow, loc, code, msg)
+
+    def run(self) -> None:
+        self.check_starts()
+        graph = self.check_targets()
+        self.check_reachable(graph)
+        self.check_ends(graph)
+        self.check_auto_loops()
+
+    def check_starts(self) -> None:
+        for flow in self.flows.values():
+            if flow.start not in flow.nodes:
+                self.flow_problem(
+                    flow.name,
+                    ("debut",),
+                    Code.UNKNOWN_TARGET,
+                    f"le début « {flow.start} » n'est pas une étape de ce flux"
+                    f"{did_you_mean(flow.start, flow.nodes)}",
+                )
+
+    def check_targets(self) -> dict[str, list[str]]:
+        graph: dict[str, list[str]] = {}
+        for flow in self.flows.values():
+            for node_id in flow.nodes:
+                graph.setdefault(address(flow.name, node_id), [])
+            for edge in edges(flow):
+                full = self.canonical(edge.target)
+                if full is not None:
+                    graph[edge.source].append(full)
+                    continue
+                self._unknown_target(flow, edge)
+        return graph
+
+    def _unknown_target(self, flow: Flow, edge: _Edge) -> None:
+        target_flow, _, node_id = edge.target.partition("/")
+        where_said = self._describe_edge(flow, edge)
+        if target_flow not in self.flows:
+            self.flow_problem(
+                flow.name,
+                edge.loc,
+                Code.UNKNOWN_FLOW,
+                f"{where_said} mène au flux « {target_flow} », qui n'existe pas"
+                f"{did_you_mean(target_flow, self.flows)}",
+            )
+            return
+        known = self.flows[target_flow].nodes
+        shown = node_id if target_flow == flow.name else edge.target
+        names = known if target_flow == flow.name else [f"{target_flow}/{n}" for n in known]
+        self.flow_problem(
+            flow.name,
+            edge.loc,
+            Code.UNKNOWN_TARGET,
+            f"{where_said} mène à « {shown} », qui n'existe pas{did_you_mean(shown, names)}",
+        )
+
+    def _describe_edge(self, flow: Flow, edge: _Edge) -> str:
+        node_id = edge.source.partition("/")[2]
+        if len(edge.loc) >= 4 and edge.loc[2] == "choix":
+            choice = flow.nodes[node_id].choices[int(edge.loc[3])]
+            return f"le choix « {choice.label} »"
+        return f"« {edge.key} » de l'étape « {node_id} »"
+
+    def check_reachable(self, graph: dict[str, list[str]]) -> None:
+        for flow in self.flows.values():
+            start = address(flow.name, flow.start)
+            seen = {start}
+            todo = [start]
+            while todo:
+                for nxt in graph.get(todo.pop(), []):
+                    if nxt.startswith(flow.name + "/") and nxt not in seen:
+                        seen.add(nxt)
+                        todo.append(nxt)
+            for node_id in flow.nodes:
+                if address(flow.name, node_id) not in seen and flow.start in flow.nodes:
+                    self.flow_problem(
+                        flow.name,
+                        ("etapes", node_id),
+                        Code.UNREACHABLE,
+                        f"l'étape « {node_id} » est inaccessible : aucun choix ni "
+                        "« suite » n'y mène depuis le début du flux ; reliez-la ou "
+                        "supprimez-la",
+                    )
+
+    def check_ends(self, graph: dict[str, list[str]]) -> None:
+        good = {
+            f"{f.name}/{n}"
+            for f in self.flows.values()
+            for n, node in f.nodes.items()
+            if node.end or node.action is not None
+        }
+        reverse: dict[str, list[str]] = {}
+        for src, targets in graph.items():
+            for t in targets:
+                reverse.setdefault(t, []).append(src)
+        todo = list(good)
+        while todo:
+            for prev in reverse.get(todo.pop(), []):
+                if prev not in good:
+                    good.add(prev)
+                    todo.append(prev)
+        for flow in self.flows.values():
+            for node_id in flow.nodes:
+                if f"{flow.name}/{node_id}" not in good:
+                    self.flow_problem(
+                        flow.name,
+                        ("etapes", node_id),
+                        Code.NO_END,
+                        f"depuis l'étape « {node_id} », aucune fin (« fin: oui ») "
+                        "ne peut être atteinte : la personne tournerait en rond",
+                    )
+
+    def check_auto_loops(self) -> None:
+        """Automatic steps (suite, selon) must not loop without the user."""
+        auto: dict[str, list[str]] = {}
+        for flow in self.flows.values():
+            for edge in edges(flow):
+                node = flow.nodes[edge.source.partition("/")[2]]
+                if (node.branches or node.next or node.next_flow) and (
+                    full := self.canonical(edge.target)
+                ):
+                    auto.setdefault(edge.source, []).append(full)
+        state: dict[str, int] = {}
+
+        def visit(n: str) -> bool:
+            state[n] = 1
+            for m in auto.get(n, []):
+                if state.get(m) == 1 or (state.get(m) is None and visit(m)):
+                    return True
+            state[n] = 2
+            return False
+
+        for n in auto:
+            if state.get(n) is None and visit(n):
+                flow_name, _, node_id = n.partition("/")
+                self.flow_problem(
+                    flow_name,
+                    ("etapes", node_id),
+                    Code.NO_END,
+                    f"l'étape « {node_id} » enchaîne automatiquement en boucle "
+                    "(« suite » / « selon ») : ajoutez une question ou une fin",
+                )
+
+
+def check_graph(flows: dict[str, Flow], report: Reporter) -> None:
+    """Report every graph problem of ``flows``."""
+    GraphChecks(flows, report).run()
