@@ -96,8 +96,8 @@ class Report:
 
     @property
     def near_miss_screens(self) -> list[Outcome]:
-        """Near-miss messages that got the crisis screen (must be none)."""
-        return [o for o in self.near_misses if o.crisis_raised]
+        """Near-miss messages that got the crisis screen (must be none), by any path."""
+        return [o for o in self.near_misses if o.landing.alert]
 
     @property
     def screened(self) -> list[Outcome]:

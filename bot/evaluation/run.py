@@ -15,6 +15,7 @@ from typing import Literal
 from bot.content.bundle import Bundle
 from bot.engine.engine import step
 from bot.engine.events import Press, Start, Text
+from bot.engine.replies import Message
 from bot.engine.state import State
 
 from .cases import NOT_UNDERSTOOD, Case, CasesError, FirstScreens
@@ -29,13 +30,17 @@ class Landing:
 
     kind: crisis (crisis answer), confident (router acted), close (buttons
     offered), none (not understood), direct (a typed command or button answer).
-    ``screen`` is the folded readable text of the answer (see ``first_screen``).
+    ``screen`` is the folded readable text of the answer (see ``first_screen``);
+    ``alert`` says it held the crisis screen (the emergency flow's alert message,
+    whether the crisis detector or the router led there), unlike a one-line
+    reminder of 3114 inside an ordinary answer.
     """
 
     kind: Kind
     flow: str | None = None
     proposed: tuple[str, ...] = ()
     screen: str = ""
+    alert: bool = False
 
     def describe(self) -> str:
         if self.kind == "close":
@@ -92,22 +97,24 @@ def land(bundle: Bundle, case: Case) -> Landing:
     """Send ``case.message`` to the engine and say where the conversation went."""
     result = step(bundle, _session(bundle, case), Text(case.message))
     screen = screen_text(result.replies)
+    alert = any(isinstance(reply, Message) and reply.alert for reply in result.replies)
     kinds = {outcome.kind: outcome.flow for outcome in result.outcomes}
     if "crise_detectee" in kinds:
-        return Landing("crisis", bundle.interface.emergency_flow, screen=screen)
+        return Landing("crisis", bundle.interface.emergency_flow, screen=screen, alert=alert)
     if "oriente" in kinds:
-        return Landing("confident", kinds["oriente"], screen=screen)
+        return Landing("confident", kinds["oriente"], screen=screen, alert=alert)
     proposed = tuple(
         option.action.partition(":")[2]
         for option in result.state.options
         if option.action.startswith("route:")
     )
     if proposed:
-        return Landing("close", None, proposed, screen=screen)
+        return Landing("close", None, proposed, screen=screen, alert=alert)
     if "incompris" in kinds:
-        return Landing("none", screen=screen)
+        return Landing("none", screen=screen, alert=alert)
     node = result.state.node
-    return Landing("direct", node.partition("/")[0] if node else None, screen=screen)
+    flow = node.partition("/")[0] if node else None
+    return Landing("direct", flow, screen=screen, alert=alert)
 
 
 def score(case: Case, landing: Landing, required: Sequence[str] | None = None) -> Outcome:

@@ -22,6 +22,8 @@ from bot.evaluation import (
     DEFAULT_CASES,
     DEFAULT_FIRST_SCREENS,
     DEFAULT_HOLDOUT,
+    DEFAULT_NEAR_MISSES,
+    DEFAULT_NEAR_MISSES_HOLDOUT,
     FIRST_SCREEN_GATE,
     NOT_UNDERSTOOD,
     Case,
@@ -53,8 +55,15 @@ def screens() -> FirstScreens:
 
 
 @pytest.fixture(scope="module")
-def report(real_bundle: Bundle, cases: list[Case], screens: FirstScreens) -> Report:
-    return evaluate(real_bundle, cases, screens=screens, floors=True)
+def near_misses() -> list[Case]:
+    return load_cases(DEFAULT_NEAR_MISSES)
+
+
+@pytest.fixture(scope="module")
+def report(
+    real_bundle: Bundle, cases: list[Case], near_misses: list[Case], screens: FirstScreens
+) -> Report:
+    return evaluate(real_bundle, cases, near_misses=near_misses, screens=screens, floors=True)
 
 
 def _listing(outcomes: object) -> str:
@@ -83,9 +92,20 @@ def test_labels_name_real_flows(real_bundle: Bundle, cases: list[Case]) -> None:
             assert case.expected == real_bundle.interface.emergency_flow, case
 
 
-def test_no_message_is_labelled_twice(cases: list[Case]) -> None:
-    seen = [c.message.strip().casefold() for c in cases + load_cases(HOLDOUT)]
-    assert len(seen) == len(set(seen))
+def test_no_message_is_labelled_twice(cases: list[Case], near_misses: list[Case]) -> None:
+    every = cases + load_cases(HOLDOUT) + near_misses + load_cases(DEFAULT_NEAR_MISSES_HOLDOUT)
+    seen = [c.message.strip().casefold() for c in every]
+    assert len(seen) == len(set(seen)), [m for m in set(seen) if seen.count(m) > 1]
+
+
+def test_the_near_miss_sets_are_calm_and_big_enough(
+    real_bundle: Bundle, near_misses: list[Case]
+) -> None:
+    held_out = load_cases(DEFAULT_NEAR_MISSES_HOLDOUT)
+    assert len(near_misses) >= 80 and len(held_out) >= 30
+    for case in near_misses + held_out:
+        assert not case.is_crisis, case
+        assert case.expected == NOT_UNDERSTOOD or case.expected in real_bundle.flows, case
 
 
 def test_the_set_is_not_a_copy_of_the_staff_examples(cases: list[Case]) -> None:
@@ -138,6 +158,25 @@ def test_every_labelled_flow_says_what_its_first_screen_must_show(
     for flow in screens.flows:
         assert flow == NOT_UNDERSTOOD or flow in real_bundle.flows, flow
     assert sum(c.first_screen is not None for c in cases) >= 20, "per-message overrides"
+
+
+def test_no_near_miss_gets_the_crisis_screen(report: Report) -> None:
+    assert report.near_misses, "the near-miss set is measured"
+    assert report.near_miss_screens == [], _listing(report.near_miss_screens)
+
+
+def test_no_held_out_near_miss_gets_the_crisis_screen(real_bundle: Bundle) -> None:
+    held_out = evaluate(real_bundle, [], near_misses=load_cases(DEFAULT_NEAR_MISSES_HOLDOUT))
+    assert held_out.near_miss_screens == [], _listing(held_out.near_miss_screens)
+
+
+def test_a_crisis_screen_on_a_near_miss_fails_the_report(report: Report) -> None:
+    alarmed = score(_case("installation"), Landing("crisis", "urgence", alert=True))
+    failing = Report(report.outcomes, [alarmed])
+    assert not failing.passed
+    assert "Near-miss crisis screens (must be fixed)" in format_report(failing)
+    routed = score(_case("aucun"), Landing("confident", "urgence", alert=True))
+    assert Report([], [routed]).near_miss_screens == [routed], "a route to the alert counts"
 
 
 def test_held_out_crisis_messages_are_all_caught(real_bundle: Bundle) -> None:
@@ -195,6 +234,7 @@ def test_entraide_eval_prints_the_report_and_passes(capsys: pytest.CaptureFixtur
         "Crisis recall",
         "False-alarm rate",
         "First-screen rate",
+        "Near-miss crisis screens: 0/",
         "first screen (floor)",
     ):
         assert part in out
