@@ -17,6 +17,7 @@ ALLOWED_IMPORTS = {
     "re",
     "typing",
     "unicodedata",
+    "fractions",
     "rapidfuzz",
 }
 FORBIDDEN_CALLS = {"open", "print", "input", "exec", "eval"}
