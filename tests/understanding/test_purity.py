@@ -10,6 +10,7 @@ import bot.understanding
 ALLOWED_IMPORTS = {
     "__future__",
     "bisect",
+    "heapq",
     "collections",
     "collections.abc",
     "dataclasses",
