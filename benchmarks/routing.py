@@ -13,8 +13,9 @@ p99 times for:
 
 Messages are the labelled test set (realistic typos, SMS, long stories), each
 seen once with cold caches ("first sight"), then again with warm caches
-("steady"), which is what a running bot mostly sees. Target: p99 under 5 ms
-on the real content.
+("steady"), which is what a running bot mostly sees. Target: router p99 under
+5 ms, on the real content and on the x50 content. The crisis detector is built
+as the bundle builds it, with the common-word lexicon.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.content.bundle import Bundle  # noqa: E402
+from bot.content.lexicon import common_words  # noqa: E402
 from bot.content.loader import load_content  # noqa: E402
 from bot.engine.engine import step  # noqa: E402
 from bot.engine.events import Press, Start, Text  # noqa: E402
@@ -162,22 +164,28 @@ def main() -> int:
     print()
     print("Router.decide")
     p99_real = measure("real content", lambda: Router(targets).decide, messages)
-    measure(f"x{SCALE} content", lambda: Router(big).decide, messages)
+    p99_big = measure(f"x{SCALE} content", lambda: Router(big).decide, messages)
     print()
     print(f"CrisisDetector.detect ({len(expressions)} expressions, {len(exceptions)} exceptions)")
-    measure("real expressions", lambda: CrisisDetector(expressions, exceptions).detect, messages)
+    words = common_words()
+    measure(
+        "real expressions",
+        lambda: CrisisDetector(expressions, exceptions, words=words).detect,
+        messages,
+    )
     print(f"  (x{SCALE}: {len(big_expressions)} expressions)")
     measure(
         f"x{SCALE} expressions",
-        lambda: CrisisDetector(big_expressions, exceptions).detect,
+        lambda: CrisisDetector(big_expressions, exceptions, words=words).detect,
         messages,
     )
     print()
     print("engine step on a typed message, from the main menu (real content)")
     p99_step = measure("step", lambda: engine_runner(bundle), messages)
     print()
-    verdict = "OK" if p99_real < TARGET_P99_MS else "OVER TARGET"
-    print(f"Router p99 on real content: {p99_real:.3f} ms (target < {TARGET_P99_MS} ms): {verdict}")
+    for label, p99 in (("real content", p99_real), (f"x{SCALE} content", p99_big)):
+        verdict = "OK" if p99 < TARGET_P99_MS else "OVER TARGET"
+        print(f"Router p99 on {label}: {p99:.3f} ms (target < {TARGET_P99_MS} ms): {verdict}")
     print(f"Engine step p99 on real content: {p99_step:.3f} ms")
     return 0
 

@@ -156,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
     evaluate = sub.add_parser("eval", help="measure free-text understanding")
     evaluate.add_argument("--cases", default=None, help="labelled cases file")
+    evaluate.add_argument("--near-misses", default=None, help="near-miss cases file")
     evaluate.set_defaults(func=cmd_eval)
     return parser
 

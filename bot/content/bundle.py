@@ -17,6 +17,7 @@ from bot.understanding.departments import Department as PlainDepartment
 from bot.understanding.departments import DepartmentResolver
 from bot.understanding.router import Router, Target
 
+from .lexicon import common_words
 from .models import Department, Flow, Interface, Node, Resource, Simulator, Understanding
 
 
@@ -95,7 +96,9 @@ class Bundle:
     def crisis(self) -> CrisisDetector:
         """Crisis detector from the staff-editable expressions."""
         expressions = [*self.understanding.crisis.keywords, *self.understanding.crisis.examples]
-        return CrisisDetector(expressions, self.understanding.crisis_exceptions)
+        return CrisisDetector(
+            expressions, self.understanding.crisis_exceptions, words=common_words()
+        )
 
     @cached_property
     def department_resolver(self) -> DepartmentResolver:

@@ -18,6 +18,8 @@ MESSAGES: Final = {
     "departement_inconnu": (),
     "departement_retenu": ("departement",),
     "nombre_invalide": ("minimum", "maximum"),
+    "nombre_impossible": ("valeur", "minimum", "maximum"),
+    "nombre_entier": ("valeur", "bas", "haut"),
     "contacts_departement": ("departement",),
     "commande_inconnue": (),
     "erreur": (),

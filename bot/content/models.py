@@ -112,6 +112,11 @@ class Input(Strict):
     flow: Ident | None = Field(None, alias="flux")
     minimum: int | None = Field(None, alias="minimum")
     maximum: int | None = Field(None, alias="maximum")
+    unit: Literal["mois", "ans"] | None = Field(
+        None,
+        alias="unite",
+        description="Unité d'un nombre (« mois » ou « ans ») : « 1 an » devient 12 mois.",
+    )
 
     @model_validator(mode="after")
     def _one_target(self) -> Input:

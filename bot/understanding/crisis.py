@@ -13,12 +13,17 @@ a message with help numbers, so every choice here leans towards alarm:
   lies outside an exception, and nothing vetoes a whole message. Every word
   of an exception must be typed (typos aside): "ça me tue" must not shrink
   to "me tue" and hide "il me tue";
+* a typed word that is a common French word (``words``, a lexicon given by the
+  caller) is read as itself: it matches an expression word only when it is that
+  word. Typo tolerance is for typos: "créer" is not "crever", "prendre" not
+  "pendre", "fin" not "finir". Other forms of a verb are not guessed either
+  ("tue" is not "tuer"): staff list the forms that matter;
 * the whole message is read, up to ``MAX_CRISIS_CHARS``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass
 from typing import Final
 
@@ -68,9 +73,16 @@ class _Pattern:
     glued: str
 
     @property
+    def carrying(self) -> tuple[bool, ...]:
+        """Words that carry the meaning: content words, or all if there are none."""
+        content = tuple(word not in FUNCTION_WORDS for word in self.words)
+        return content if any(content) else (True,) * len(self.words)
+
+    @property
     def max_weak(self) -> int:
         """One loosely matched word is tolerated only next to another content word."""
-        return 1 if self.optional.count(False) >= 2 else 0
+        required = zip(self.optional, self.words, strict=True)
+        return 1 if sum(not opt and w not in FUNCTION_WORDS for opt, w in required) >= 2 else 0
 
 
 def _pattern(phrase: str, *, strict: bool = False) -> _Pattern | None:
@@ -79,9 +91,11 @@ def _pattern(phrase: str, *, strict: bool = False) -> _Pattern | None:
     if not words:
         return None
     optional = tuple(not strict and word in FUNCTION_WORDS for word in words)
-    if all(opt or word in NEGATIONS for opt, word in zip(optional, words, strict=True)):
-        # Nothing but function words and negations ("plus être là"): a lone
-        # negation means nothing, so every word is required.
+    pairs = zip(optional, words, strict=True)
+    meaningful = [word for opt, word in pairs if not opt and word not in NEGATIONS]
+    if len(meaningful) <= 1:
+        # One meaningful word at most ("me tuer", "plus être là"): its small words carry
+        # the meaning, so every word is required: "me tuer" is not "ça me tue" nor "tuer".
         optional = (False,) * len(words)
     return _Pattern(phrase, words, optional, "".join(words))
 
@@ -93,7 +107,15 @@ def _exception(phrase: str) -> _Pattern | None:
 class CrisisDetector:
     """Built once from staff-editable expressions and exceptions."""
 
-    def __init__(self, expressions: Sequence[str], exceptions: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        expressions: Sequence[str],
+        exceptions: Sequence[str] = (),
+        *,
+        words: Set[str] = frozenset(),
+    ) -> None:
+        """``words``: normalised common French words, never taken for typos of another word."""
+        self._words = words
         self._patterns = [p for p in map(_pattern, expressions) if p is not None]
         self._exceptions = [p for p in map(_exception, exceptions) if p is not None]
         vocabulary = {word for p in self._patterns for word in p.words}
@@ -126,10 +148,14 @@ class CrisisDetector:
         if not typed:
             return CrisisResult(False)
         covered = self._exception_spans(typed)
-        found = positions_by_word(typed, self._index, exact_only=FUNCTION_WORDS - NEGATIONS)
+        found = self._as_typed(
+            typed, positions_by_word(typed, self._index, exact_only=FUNCTION_WORDS - NEGATIONS)
+        )
         glued = {
             word: positions
-            for word, positions in positions_by_word(typed, self._glued_index).items()
+            for word, positions in self._as_typed(
+                typed, positions_by_word(typed, self._glued_index)
+            ).items()
             if any(similarity >= GLUED_MIN for _, similarity in positions)
         }
         for words, known in (
@@ -150,6 +176,23 @@ class CrisisDetector:
                 if stem is not None and position not in covered:
                     return CrisisResult(True, stem.original)
         return CrisisResult(False)
+
+    def _as_typed(
+        self, typed: list[str], found: dict[str, list[tuple[int, float]]]
+    ) -> dict[str, list[tuple[int, float]]]:
+        """Drop inexact matches of typed words that are real words in their own right."""
+        if not self._words:
+            return found
+        kept: dict[str, list[tuple[int, float]]] = {}
+        for word, positions in found.items():
+            real = [
+                (position, similarity)
+                for position, similarity in positions
+                if typed[position] == word or typed[position] not in self._words
+            ]
+            if real:
+                kept[word] = real
+        return kept
 
     def _matches(
         self,
@@ -182,6 +225,7 @@ class CrisisDetector:
             strong=STRONG_SIMILARITY,
             max_weak=pattern.max_weak,
             covered=covered,
+            carrying=pattern.carrying,
         )
         return score is not None
 

@@ -163,6 +163,7 @@ def match_sequence(
     strong: float = 0.0,
     max_weak: int | None = None,
     covered: Set[int] = frozenset(),
+    carrying: Sequence[bool] | None = None,
 ) -> float | None:
     """Best mean similarity of an in-order match of ``slots``, or None.
 
@@ -170,13 +171,15 @@ def match_sequence(
     optional?). Consecutive matched words may have at most ``max_gap`` other
     words between them; optional slots may be skipped. At most ``max_weak``
     matched words may score below ``strong``, at least ``min_matched`` words
-    must match, and at least one word of a required slot must be matched
-    outside ``covered`` (spans neutralised by exceptions): a function word
-    ("il", "je") outside an exception does not carry the meaning.
+    must match, and at least one word of a slot that carries the meaning
+    (``carrying``; by default the required slots) must be matched outside
+    ``covered`` (spans neutralised by exceptions): a function word ("il", "je")
+    outside an exception does not carry the meaning, even when it is required.
     """
+    carries = [not optional for _, optional in slots] if carrying is None else list(carrying)
     # state: (last position, weak count, matched count, any outside covered) -> best sum
     states: dict[tuple[int, int, int, bool], float] = {(-1, 0, 0, False): 0.0}
-    for candidates, optional in slots:
+    for (candidates, optional), carrier in zip(slots, carries, strict=True):
         positions = [position for position, _ in candidates]
         following: dict[tuple[int, int, int, bool], float] = dict(states) if optional else {}
         for (last, weak, count, outside), total in states.items():
@@ -190,7 +193,7 @@ def match_sequence(
                 weak_after = weak + (similarity < strong)
                 if max_weak is not None and weak_after > max_weak:
                     continue
-                free = outside or (not optional and position not in covered)
+                free = outside or (carrier and position not in covered)
                 key = (position, weak_after, count + 1, free)
                 score = total + similarity
                 if following.get(key, -1.0) < score:

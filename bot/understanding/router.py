@@ -22,6 +22,7 @@ every phrase.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import defaultdict
 from collections.abc import Sequence
@@ -180,9 +181,16 @@ class Router:
             if (kept := tuple(word for word in words if word not in self._corpus_stop))
         ]
 
-        self._keywords_by_first: dict[str, list[_Keyword]] = {}
+        # Each keyword is filed under its rarest word: a keyword can only be found if
+        # that word was typed, and common words ("il", "est") would list thousands.
+        keyword_count: dict[str, int] = {}
         for kw in keywords:
-            self._keywords_by_first.setdefault(kw.words[0], []).append(kw)
+            for word in set(kw.words):
+                keyword_count[word] = keyword_count.get(word, 0) + 1
+        self._keywords_by_anchor: dict[str, list[_Keyword]] = {}
+        for kw in keywords:
+            anchor = min(kw.words, key=lambda word: (keyword_count[word], word))
+            self._keywords_by_anchor.setdefault(anchor, []).append(kw)
         self._examples = [
             _Example(key, phrase, words, sum(self._idf[word] for word in words))
             for key, phrase, words in raw_examples
@@ -202,21 +210,26 @@ class Router:
         found = positions_by_word(typed, self._index, exact_only=STOP_WORDS)
         keyword_hits = self._keyword_hits(found)
         example_hits = self._example_hits(typed)
-        matches: list[Match] = []
-        for key in set(keyword_hits) | set(example_hits):
-            kw_hits = keyword_hits.get(key, [])
-            kw_score, kw_phrase = (kw_hits[0].score, kw_hits[0].original) if kw_hits else (0.0, "")
+        ranked: list[tuple[float, int, str, str]] = []
+        for key in keyword_hits.keys() | example_hits.keys():
+            kw_hits = keyword_hits.get(key)
             ex_score, ex_phrase = example_hits.get(key, (0.0, ""))
-            support = _distinct_evidence(kw_hits) - 1 if kw_hits else 0
-            if kw_hits and ex_score >= EXAMPLE_SUPPORT_MIN:
-                support += 1
-            best = max(kw_score, ex_score)
+            if kw_hits:
+                kw_score, phrase = kw_hits[0].score, kw_hits[0].original
+                support = _distinct_evidence(kw_hits) - 1 if len(kw_hits) > 1 else 0
+                support += ex_score >= EXAMPLE_SUPPORT_MIN
+                if ex_score > kw_score:
+                    phrase = ex_phrase
+                best = max(kw_score, ex_score)
+            else:
+                support, best, phrase = 0, ex_score, ex_phrase
             strength = round(best + SUPPORT_BONUS * min(support, MAX_SUPPORT), 1)
-            phrase = kw_phrase if kw_score >= ex_score else ex_phrase
             if strength > 0:
-                matches.append(Match(key, min(100.0, strength), phrase, strength))
-        matches.sort(key=lambda match: (-match.strength, self._order[match.key]))
-        return matches[:limit]
+                ranked.append((-strength, self._order[key], key, phrase))
+        return [
+            Match(key, min(100.0, -strength), phrase, -strength)
+            for strength, _, key, phrase in heapq.nsmallest(limit, ranked)
+        ]
 
     def decide(self, text: str) -> Decision:
         """Turn the ranking into what the conversation should do next."""
@@ -237,29 +250,35 @@ class Router:
         another key found in the same message is dropped.
         """
         hits: dict[str, dict[str, _Hit]] = {}
-        for first in found:
-            for kw in self._keywords_by_first.get(first, ()):
+        where = {word: frozenset(p for p, _ in positions) for word, positions in found.items()}
+        for anchor in found:
+            for kw in self._keywords_by_anchor.get(anchor, ()):
                 if len(kw.words) == 1:
-                    score: float | None = max(similarity for _, similarity in found[first])
+                    score: float | None = max(similarity for _, similarity in found[anchor])
+                    positions = where[anchor]
+                elif not all(word in found for word in kw.words):
+                    continue  # a word of it was not typed: no need to align
                 else:
-                    slots = [(found.get(word, []), False) for word in kw.words]
+                    slots = [(found[word], False) for word in kw.words]
                     score = match_sequence(
                         slots, max_gap=KEYWORD_MAX_GAP, min_matched=len(kw.words)
                     )
+                    positions = frozenset().union(*(where[word] for word in kw.words))
                 if score is None:
                     continue
-                positions = frozenset(p for word in kw.words for p, _ in found[word])
                 per_key = hits.setdefault(kw.key, {})
                 hit = _Hit(kw.original, score, positions, len(kw.words), not kw.glued)
                 known = per_key.get(kw.original)
                 if known is None or known.score < score:
                     per_key[kw.original] = hit
         every = [(key, hit) for key, per_key in hits.items() for hit in per_key.values()]
+        # Only multi-word hits can silence another one: compare with those alone.
+        longer = [(key, hit) for key, hit in every if hit.length > 1]
         kept: dict[str, list[_Hit]] = {}
         for key, hit in every:
             if not any(
                 other_key != key and other.length > hit.length and hit.positions <= other.positions
-                for other_key, other in every
+                for other_key, other in longer
             ):
                 kept.setdefault(key, []).append(hit)
         for per_key_hits in kept.values():

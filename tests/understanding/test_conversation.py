@@ -315,6 +315,8 @@ def test_the_crisis_answer_comes_before_anything_else(real_bundle: Bundle, menu:
         "il se bat contre un cancer",
         "je vais sauter le pas et m'installer",
         "une patiente m'a dit que son mari la frappe",  # routed to violences_conjugales
+        "la douleur me tue",  # "me tue" is not "me tuer": present-tense images stay calm
+        "mon cabinet est en danger",  # "je suis en danger", "ma vie est en danger" fire
     ],
 )
 def test_figures_of_speech_do_not_raise_the_alarm(
@@ -327,10 +329,8 @@ def test_figures_of_speech_do_not_raise_the_alarm(
 @pytest.mark.parametrize(
     "typed",
     [
-        "la douleur me tue",  # an image, but "X me tue" is only calm for the listed X
         "je veux en finir avec mes dettes",  # "en finir" without a clear object
         "je ne vois pas d'issue à ce litige",
-        "mon cabinet est en danger",  # "en danger" alone is enough
         "j'ai pris des comprimés pour mon dos",  # overdoses start like this
         "ma patiente a peur de mourir pendant l'opération",  # "mourir" alone is enough
         "j'ai dit adieu au libéral",

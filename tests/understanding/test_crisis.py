@@ -28,7 +28,11 @@ EXPRESSIONS = (
     "mettre fin à mes jours",
     "il va me tuer",
     "il me frappe",
+    "me frappe",
+    "il m'a frappé",
     "je suis en danger",
+    "suis en danger",
+    "en danger chez moi",
     "disparaître",
 )
 EXCEPTIONS = (
@@ -215,3 +219,42 @@ def test_many_expressions_and_the_first_listed_is_named() -> None:
     assert detector.detect("j'ai envie de mourir").matched == "envie de mourir"
     assert detector.detect("je veux mourir").matched == "mourir"
     assert not detector.detect("je suis mort de rire").is_crisis
+
+
+def test_one_meaningful_word_needs_its_small_words_too() -> None:
+    detector = CrisisDetector(["me tuer", "en finir", "la corde"])
+    assert detector.detect("je vais me tuer").is_crisis
+    assert detector.detect("il va se tuer").is_crisis, "reflexives stay interchangeable"
+    assert detector.detect("jveux en finir").is_crisis
+    assert detector.detect("j'ai acheté de la corde").is_crisis
+    for calm in ("tuer le temps", "finir mes séances", "des cordes élastiques"):
+        assert not detector.detect(calm).is_crisis, calm
+
+
+FRENCH = frozenset({"creer", "prendre", "fin", "tue", "coupe", "veux", "je", "vais", "me"})
+"""A stand-in for the common-word lexicon (bot.content.lexicon) the bundle passes in."""
+
+
+def test_a_real_word_is_not_read_as_a_typo_of_another() -> None:
+    expressions = ["veux crever", "me pendre", "je veux en finir", "me tuer"]
+    guarded = CrisisDetector(expressions, words=FRENCH)
+    unguarded = CrisisDetector(expressions)
+    for calm in (
+        "je veux creer un cabinet",
+        "le kiné va me prendre en charge",
+        "je veux fin",
+        "ça me tue",
+    ):
+        assert unguarded.detect(calm).is_crisis, "the typo tolerance alone would alarm"
+        assert not guarded.detect(calm).is_crisis, calm
+    for typo in ("je veux crevr", "je vais me pendr", "jveux en finirr", "me tuerr"):
+        assert guarded.detect(typo).is_crisis, "words missing from the lexicon keep their typos"
+    assert guarded.detect("je veux crever").is_crisis
+
+
+def test_the_real_lexicon_knows_common_words_not_typos() -> None:
+    from bot.content.lexicon import common_words
+
+    words = common_words()
+    assert {"creer", "prendre", "fin", "coupe", "oeil"} <= words
+    assert not {"sucide", "mourrir", "suisider", "envi"} & words

@@ -1,9 +1,10 @@
 """The labelled set and its gates: measured on the real engine and content, not asserted.
 
-The suite fails when crisis recall drops below 100 % or strict accuracy below
-90 % on tests/understanding/labelled_messages.yaml. The held-out set (never
-tuned on for routing) must keep 100 % crisis recall; its accuracy is only
-reported by ``entraide eval --cases``.
+The suite fails when crisis recall drops below 100 %, strict accuracy below 90 %,
+the first-screen rate below its gate or any flow below its first-screen floor on
+tests/understanding/labelled_messages.yaml. The held-out set (never tuned on for
+routing) must keep 100 % crisis recall; its accuracy is only reported by
+``entraide eval --cases``.
 """
 
 from __future__ import annotations
@@ -19,20 +20,28 @@ from bot.content.bundle import Bundle
 from bot.evaluation import (
     ACCURACY_GATE,
     DEFAULT_CASES,
+    DEFAULT_FIRST_SCREENS,
+    DEFAULT_HOLDOUT,
+    DEFAULT_NEAR_MISSES,
+    DEFAULT_NEAR_MISSES_HOLDOUT,
+    FIRST_SCREEN_GATE,
     NOT_UNDERSTOOD,
     Case,
+    CasesError,
+    FirstScreens,
     Landing,
     Report,
     evaluate,
     format_report,
     load_cases,
+    load_first_screens,
     run_eval,
     score,
 )
 from bot.understanding.normalise import normalise
 from tests.conftest import KNOWLEDGE, REAL_FLOWS
 
-HOLDOUT = DEFAULT_CASES.with_name("labelled_holdout.yaml")
+HOLDOUT = DEFAULT_HOLDOUT
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +50,20 @@ def cases() -> list[Case]:
 
 
 @pytest.fixture(scope="module")
-def report(real_bundle: Bundle, cases: list[Case]) -> Report:
-    return evaluate(real_bundle, cases)
+def screens() -> FirstScreens:
+    return load_first_screens(DEFAULT_FIRST_SCREENS)
+
+
+@pytest.fixture(scope="module")
+def near_misses() -> list[Case]:
+    return load_cases(DEFAULT_NEAR_MISSES)
+
+
+@pytest.fixture(scope="module")
+def report(
+    real_bundle: Bundle, cases: list[Case], near_misses: list[Case], screens: FirstScreens
+) -> Report:
+    return evaluate(real_bundle, cases, near_misses=near_misses, screens=screens, floors=True)
 
 
 def _listing(outcomes: object) -> str:
@@ -71,9 +92,20 @@ def test_labels_name_real_flows(real_bundle: Bundle, cases: list[Case]) -> None:
             assert case.expected == real_bundle.interface.emergency_flow, case
 
 
-def test_no_message_is_labelled_twice(cases: list[Case]) -> None:
-    seen = [c.message.strip().casefold() for c in cases + load_cases(HOLDOUT)]
-    assert len(seen) == len(set(seen))
+def test_no_message_is_labelled_twice(cases: list[Case], near_misses: list[Case]) -> None:
+    every = cases + load_cases(HOLDOUT) + near_misses + load_cases(DEFAULT_NEAR_MISSES_HOLDOUT)
+    seen = [c.message.strip().casefold() for c in every]
+    assert len(seen) == len(set(seen)), [m for m in set(seen) if seen.count(m) > 1]
+
+
+def test_the_near_miss_sets_are_calm_and_big_enough(
+    real_bundle: Bundle, near_misses: list[Case]
+) -> None:
+    held_out = load_cases(DEFAULT_NEAR_MISSES_HOLDOUT)
+    assert len(near_misses) >= 80 and len(held_out) >= 30
+    for case in near_misses + held_out:
+        assert not case.is_crisis, case
+        assert case.expected == NOT_UNDERSTOOD or case.expected in real_bundle.flows, case
 
 
 def test_the_set_is_not_a_copy_of_the_staff_examples(cases: list[Case]) -> None:
@@ -107,6 +139,44 @@ def test_everything_is_within_one_tap_or_nearly(report: Report) -> None:
 def test_false_alarms_stay_rare(report: Report) -> None:
     """Counted and reported; this bound only catches a detector gone wild."""
     assert report.false_alarm_rate <= 0.03, _listing(report.false_alarms)
+
+
+def test_the_first_screen_rate_meets_its_gate(report: Report) -> None:
+    lacking = [o for o in report.screened if not o.first_screen]
+    assert report.first_screen_rate >= FIRST_SCREEN_GATE, _listing(lacking)
+
+
+def test_no_flow_loses_first_screen_content(report: Report) -> None:
+    assert report.below_floor() == []
+
+
+def test_every_labelled_flow_says_what_its_first_screen_must_show(
+    real_bundle: Bundle, cases: list[Case], screens: FirstScreens
+) -> None:
+    expected = {c.expected for c in cases + load_cases(HOLDOUT)}
+    assert expected <= set(screens.flows), expected - set(screens.flows)
+    for flow in screens.flows:
+        assert flow == NOT_UNDERSTOOD or flow in real_bundle.flows, flow
+    assert sum(c.first_screen is not None for c in cases) >= 20, "per-message overrides"
+
+
+def test_no_near_miss_gets_the_crisis_screen(report: Report) -> None:
+    assert report.near_misses, "the near-miss set is measured"
+    assert report.near_miss_screens == [], _listing(report.near_miss_screens)
+
+
+def test_no_held_out_near_miss_gets_the_crisis_screen(real_bundle: Bundle) -> None:
+    held_out = evaluate(real_bundle, [], near_misses=load_cases(DEFAULT_NEAR_MISSES_HOLDOUT))
+    assert held_out.near_miss_screens == [], _listing(held_out.near_miss_screens)
+
+
+def test_a_crisis_screen_on_a_near_miss_fails_the_report(report: Report) -> None:
+    alarmed = score(_case("installation"), Landing("crisis", "urgence", alert=True))
+    failing = Report(report.outcomes, [alarmed])
+    assert not failing.passed
+    assert "Near-miss crisis screens (must be fixed)" in format_report(failing)
+    routed = score(_case("aucun"), Landing("confident", "urgence", alert=True))
+    assert Report([], [routed]).near_miss_screens == [routed], "a route to the alert counts"
 
 
 def test_held_out_crisis_messages_are_all_caught(real_bundle: Bundle) -> None:
@@ -158,7 +228,15 @@ def _settings() -> Settings:
 def test_entraide_eval_prints_the_report_and_passes(capsys: pytest.CaptureFixture[str]) -> None:
     assert run_eval(_settings(), argparse.Namespace(cases=None)) == 0
     out = capsys.readouterr().out
-    for part in ("Strict accuracy", "Within one tap", "Crisis recall", "False-alarm rate"):
+    for part in (
+        "Strict accuracy",
+        "Within one tap",
+        "Crisis recall",
+        "False-alarm rate",
+        "First-screen rate",
+        "Near-miss crisis screens: 0/",
+        "first screen (floor)",
+    ):
         assert part in out
     assert "Per expected flow" in out and "Confusions" in out
     assert out.rstrip().endswith("PASS")
@@ -187,3 +265,35 @@ def test_the_report_lists_confusions(report: Report) -> None:
     text = format_report(report)
     for (expected, got), _count in report.confusions().items():
         assert f"{expected} -> {got}" in text
+
+
+def test_a_flow_below_its_floor_fails_the_report(report: Report) -> None:
+    raised = Report(report.outcomes, floors={**report.floors, "entraide": 0.5})
+    assert [flow for flow, _, _ in raised.below_floor()] == ["entraide"]
+    assert not raised.passed
+    assert "BELOW FLOOR: entraide" in format_report(raised, details=False)
+
+
+def test_first_screen_scoring_follows_the_annotation() -> None:
+    shown = Landing("confident", "soutien_psy", screen="appelez le 0800288038 ou sps 0805232336")
+    outcome = score(_case("soutien_psy"), shown, ("0800 288 038", "0805 23 23 36"))
+    assert outcome.first_screen is True and outcome.lacking == ()
+    half = Landing("confident", "soutien_psy", screen="appelez le 0800288038")
+    outcome = score(_case("soutien_psy"), half, ("0800 288 038", "0805 23 23 36"))
+    assert outcome.first_screen is False and outcome.lacking == ("0805 23 23 36",)
+    assert score(_case("menu"), shown, ()).first_screen is None
+
+
+def test_a_message_override_replaces_its_flow_default(screens: FirstScreens) -> None:
+    case = Case.model_validate(
+        {"message": "x", "attendu": "organismes", "crise": "non", "premier_ecran": ["URSSAF"]}
+    )
+    assert screens.required(case) == ("URSSAF",)
+    assert screens.required(_case("organismes")) == screens.flows["organismes"].show
+
+
+def test_a_malformed_first_screens_file_names_its_line(tmp_path: Path) -> None:
+    bad = tmp_path / "screens.yaml"
+    bad.write_text("premier_ecran:\n  entraide:\n    montrer: [CDO]\n    plancher: 120\n")
+    with pytest.raises(CasesError, match="line 4"):
+        load_first_screens(bad)

@@ -10,6 +10,7 @@ import bot.understanding
 ALLOWED_IMPORTS = {
     "__future__",
     "bisect",
+    "heapq",
     "collections",
     "collections.abc",
     "dataclasses",
@@ -17,6 +18,7 @@ ALLOWED_IMPORTS = {
     "re",
     "typing",
     "unicodedata",
+    "fractions",
     "rapidfuzz",
 }
 FORBIDDEN_CALLS = {"open", "print", "input", "exec", "eval"}
