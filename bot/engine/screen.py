@@ -16,6 +16,7 @@ becomes bold; card notes are italic). Each channel turns runs into its own marku
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -36,6 +37,12 @@ GAP: Final[Run] = ("\n\n", PLAIN)
 
 def markup_runs(text: str, style: Style = PLAIN) -> list[Run]:
     """Content text to runs: ``**bold**`` becomes bold, nothing else is markup."""
+    return list(_markup(text, style))
+
+
+@functools.lru_cache(maxsize=2048)
+def _markup(text: str, style: Style) -> tuple[Run, ...]:
+    """Content texts repeat on every turn (and a thousand times in the length budget)."""
     runs: list[Run] = []
     position = 0
     for match in BOLD_RE.finditer(text):
@@ -45,7 +52,7 @@ def markup_runs(text: str, style: Style = PLAIN) -> list[Run]:
         position = match.end()
     if position < len(text):
         runs.append((text[position:], style))
-    return runs
+    return tuple(runs)
 
 
 def site_name(url: str) -> str:
@@ -55,6 +62,12 @@ def site_name(url: str) -> str:
 
 
 def card_runs(card: Card) -> list[Run]:
+    """A resource card as runs (see :func:`_card`)."""
+    return list(_card(card))
+
+
+@functools.lru_cache(maxsize=512)
+def _card(card: Card) -> tuple[Run, ...]:
     """A resource card: bold name, what it is for, how to reach it, note in italics.
 
     Phone numbers stay written as in the content (the French way), which Telegram's apps
@@ -70,7 +83,7 @@ def card_runs(card: Card) -> list[Run]:
     if card.note:
         runs.append(("\n", PLAIN))
         runs += markup_runs(card.note, ("i",))
-    return runs
+    return tuple(runs)
 
 
 def table_runs(table: Table) -> list[Run]:

@@ -87,7 +87,7 @@ def _facts_in_text(text: str, phones: frozenset[str]) -> frozenset[Fact]:
     found: set[Fact] = {("url", bare(u)) for u in URL_RE.findall(text)}
     found |= {("email", e) for e in EMAIL_RE.findall(text)}
     for phone in phones:
-        if re.search(rf"(?<![\d,.]){re.escape(phone)}(?![\d,])", text):
+        if re.search(rf"(?<![\d,.]){re.escape(phone)}(?!\d|[,.]\d)", text):
             found.add(("phone", phone))
     for number in ARTICLE_RE.findall(text) + CODED_ARTICLE_RE.findall(text):
         found.add(("article", number.replace(" ", "")))
