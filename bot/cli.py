@@ -37,7 +37,7 @@ def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
     flows = Path(args.flows) if args.flows else settings.flows_dir
     knowledge = Path(args.knowledge) if args.knowledge else settings.knowledge_dir
     result = validate(flows, knowledge)
-    sys.stdout.write(advice_report(result.advice))
+    sys.stderr.write(advice_report(result.advice))
     if result.bundle is None:
         sys.stderr.write(report(result.problems))
         return 1
