@@ -8,8 +8,9 @@ resource cards and the simulator's table, and the engine's line said in the same
 What a screen shows depends on the answers known (the profile filters cards, the department
 picks local contacts, the simulator's answers make its table). Each screen is measured for
 every combination of the answers *it reads*, found by running the real engine with answers
-that note what the turn looks at: an answer no step reads is never varied, so the count stays
-small (about a thousand turns for the whole content).
+that stop the turn when it looks at one not chosen yet, then try each of its values: an answer no
+step reads is never varied, so the count stays small (a few hundred turns for the whole content).
+A profile only hides cards, so cards are measured all shown unless the profile is known.
 
 Channel lines said on rare paths ("Ce menu n'est plus à jour", "Je ne connais pas cette
 commande") are not counted: they add at most a sentence, far below Telegram's limit.
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.content.bundle import Bundle, resolve_target
-from bot.content.models import Node
+from bot.content.models import Node, Resource
 
 from .inputs import accept_input
 from .screen import compose
@@ -60,49 +61,71 @@ class Measure:
         return f"« {steps} »" + (f" ({', '.join(details)})" if details else "")
 
 
+class _Asked(Exception):
+    """The turn looked at an answer not chosen yet: try it with each of its values."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
 class _Answers(dict[str, str]):
-    """The answers of a measured turn, noting the ones it looks at before setting them."""
+    """The answers of a measured turn; looking at one not chosen yet stops the turn.
 
-    def __init__(self, known: dict[str, str]) -> None:
-        super().__init__(known)
-        self.asked: list[str] = []
-        self._decided: set[str] = set()
+    ``chosen`` holds the answers fixed for this run (given, or chosen "not given"); an
+    answer the turn sets itself is known from then on.
+    """
 
-    def _note(self, key: object) -> None:
-        if isinstance(key, str) and key not in self._decided and key not in self.asked:
-            self.asked.append(key)
+    def __init__(self, chosen: dict[str, str | None]) -> None:
+        super().__init__({k: v for k, v in chosen.items() if v is not None})
+        self._known: set[str] = set(chosen)
+
+    def knows(self, key: str) -> bool:
+        return key in self._known
+
+    def _look(self, key: object) -> None:
+        if isinstance(key, str) and key not in self._known:
+            raise _Asked(key)
 
     def __contains__(self, key: object) -> bool:
-        self._note(key)
+        self._look(key)
         return super().__contains__(key)
 
     def __getitem__(self, key: str) -> str:
-        self._note(key)
+        self._look(key)
         return super().__getitem__(key)
 
     def get(self, key: str, default: Any = None) -> Any:
-        self._note(key)
+        self._look(key)
         return super().get(key, default)
 
     def __setitem__(self, key: str, value: str) -> None:
-        self._decided.add(key)
+        self._known.add(key)
         super().__setitem__(key, value)
 
     def update(self, other: Any = (), /, **kwargs: str) -> None:
         values = dict(other, **kwargs)
-        self._decided.update(values)
+        self._known.update(values)
         super().update(values)
 
     def pop(self, key: str, *default: Any) -> Any:
-        self._decided.add(key)
+        self._known.add(key)
         return super().pop(key, *default)
 
 
 class _MeasuredTurn(TurnBuilder):
-    """A turn whose buttons are not built: they are not part of the text measured."""
+    """A turn measured for its text: no buttons built, and every card shown while the
+    profile is unknown (a profile only hides cards, so "not given" is the longest)."""
 
     def show(self, options: Any, *, links: Any, end: bool, flow: str, back: str = "") -> None:
         self._attach([])
+
+    def _for_this_user(self, resource: Resource) -> bool:
+        answers = self.variables
+        profile = self.bundle.interface.audience_variable
+        if isinstance(answers, _Answers) and not answers.knows(profile):
+            return True
+        return super()._for_this_user(resource)
 
 
 Start = Callable[[TurnBuilder], None]
@@ -202,15 +225,14 @@ def _variants(
     pending: list[dict[str, str | None]] = [{}]
     while pending:
         chosen = pending.pop()
-        answers = _Answers({k: v for k, v in chosen.items() if v is not None})
-        turn = _MeasuredTurn(bundle=bundle, start=State(nonce="0"), variables=answers)
+        turn = _MeasuredTurn(bundle=bundle, start=State(nonce="0"), variables=_Answers(chosen))
         turn.count = False
-        begin(turn)
-        free = next((k for k in answers.asked if k not in chosen), None)
-        if free is None:
-            yield turn, chosen
+        try:
+            begin(turn)
+        except _Asked as asked:
+            pending.extend({**chosen, asked.name: v} for v in domains.get(asked.name, [None]))
             continue
-        pending.extend({**chosen, free: value} for value in domains.get(free, [None]))
+        yield turn, chosen
 
 
 def measure(bundle: Bundle) -> list[Measure]:
