@@ -109,6 +109,9 @@ def _cut_points(text: str, limit: int) -> list[tuple[int, int]]:
 def split_runs(runs: Sequence[Run], limit: int = MAX_TEXT_LENGTH) -> list[list[Run]]:
     """Runs in pieces that each fit one Telegram message, cut between paragraphs if possible."""
     text = to_plain(runs)
+    if utf16_len(text) <= limit:  # every real screen: one piece, no cutting
+        whole = _strip(_merge(runs))
+        return [whole] if whole else []
     styles: list[Style] = []
     for part, style in runs:
         styles.extend([style] * len(part))
