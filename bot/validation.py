@@ -71,26 +71,32 @@ def _french(number: int) -> str:
 
 
 class _FlowLines:
-    """The file and line of a step, read again only for the steps that are reported."""
+    """The file and line of a step, read again only for the flows that are reported."""
 
     def __init__(self, flows_dir: Path) -> None:
         self.flows_dir = flows_dir
-        self._docs: dict[str, Document] | None = None
+        self._docs: dict[str, Document | None] = {}
 
     def locate(self, flow: str, node: str) -> tuple[str, int | None]:
-        if self._docs is None:
-            self._docs = {}
-            for path in sorted(self.flows_dir.glob("*.y*ml")):
-                try:
-                    doc = load_file(path)
-                except YamlError:
-                    continue
-                if isinstance(doc.data, dict) and isinstance(doc.data.get("flux"), str):
-                    self._docs.setdefault(doc.data["flux"], doc)
-        found = self._docs.get(flow)
+        if flow not in self._docs:
+            self._docs[flow] = self._find(flow)
+        found = self._docs[flow]
         if found is None:
             return relative(self.flows_dir), None
         return relative(found.path), found.line_of(("etapes", node))
+
+    def _find(self, flow: str) -> Document | None:
+        """``flows/<flow>.yaml`` as the README advises, else whichever file declares it."""
+        named = [self.flows_dir / f"{flow}.yaml", self.flows_dir / f"{flow}.yml"]
+        others = sorted(p for p in self.flows_dir.glob("*.y*ml") if p not in named)
+        for path in [*(p for p in named if p.is_file()), *others]:
+            try:
+                doc = load_file(path)
+            except YamlError:
+                continue
+            if isinstance(doc.data, dict) and doc.data.get("flux") == flow:
+                return doc
+        return None
 
 
 def advice_report(advice: list[Problem]) -> str:
