@@ -21,7 +21,7 @@ from pathlib import Path
 from bot.config import ConfigError, Settings
 from bot.content.bundle import Bundle
 from bot.content.report import report
-from bot.validation import load_or_report, validate
+from bot.validation import advice_report, load_or_report, validate
 
 log = logging.getLogger("bot")
 
@@ -37,6 +37,7 @@ def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
     flows = Path(args.flows) if args.flows else settings.flows_dir
     knowledge = Path(args.knowledge) if args.knowledge else settings.knowledge_dir
     result = validate(flows, knowledge)
+    sys.stderr.write(advice_report(result.advice))
     if result.bundle is None:
         sys.stderr.write(report(result.problems))
         return 1

@@ -1,4 +1,5 @@
-"""Walk every path of every flow (all choices, bounded depth) and check what a user would see."""
+"""Walk every path of every flow (all choices, bounded depth) and check what a user would see:
+one Telegram message per turn, within the length budget, never a dead end."""
 
 from __future__ import annotations
 
@@ -7,10 +8,13 @@ from collections import deque
 
 import pytest
 
+from bot.channels.telegram.render import render_replies
 from bot.content.bundle import Bundle
+from bot.engine import budget
 from bot.engine.engine import step
 from bot.engine.events import Event, Press, Start, Text
 from bot.engine.replies import Message
+from bot.engine.screen import compose
 from bot.engine.state import State
 
 MAX_DEPTH = 12
@@ -20,22 +24,27 @@ PLACEHOLDER = re.compile(r"\{[a-z0-9_]+\}")
 STATUSES = ("liberal", "salarie", "etudiant", "proche", "patient", "autre_pro", "nsp", None)
 
 
-def walk(bundle: Bundle, flow: str, status: str | None) -> int:
+def walk(bundle: Bundle, flow: str, status: str | None, limit: int | None = budget.LIMIT) -> int:
     """Explore every reachable screen from a flow's deep link; returns screens seen."""
     start = State.fresh("w")
     if status is not None:
         start = start.model_copy(update={"variables": {"statut": status}})
     todo: deque[tuple[State, Event, int]] = deque([(start, Start(flow), 0)])
     seen: set[tuple[str | None, tuple[tuple[str, str], ...]]] = set()
+    shown: set[str] = set()
     while todo:
         state, event, depth = todo.popleft()
         result = step(bundle, state, event)
         messages = [r for r in result.replies if isinstance(r, Message)]
         assert messages, f"{flow}: no reply to {event}"
-        for m in messages:
-            text = m.text + (m.card.purpose if m.card else "")
-            assert len(text) < 4096, f"{result.state.node}: message too long"
-            assert not PLACEHOLDER.search(text), f"{result.state.node}: unrendered {text!r}"
+        screen = compose(result.replies).text
+        if screen not in shown:  # the same screen comes back often: check it once
+            shown.add(screen)
+            assert not PLACEHOLDER.search(screen), f"{result.state.node}: unrendered {screen!r}"
+            [telegram] = render_replies(result.replies)  # one screen, one message
+            assert telegram.plain == screen
+            if limit is not None:
+                assert len(screen) <= limit, f"{result.state.node}: {len(screen)} characters"
         buttons = [b for m in messages for b in m.buttons if b.data]
         assert buttons, f"dead end at {result.state.node} after {event}"
         node = bundle.node_at(result.state.node or "")
@@ -62,4 +71,4 @@ def test_every_path_of_the_real_content(real_bundle: Bundle, status: str | None)
 
 
 def test_every_path_of_the_fixture_content(fixture_bundle: Bundle) -> None:
-    assert sum(walk(fixture_bundle, flow, None) for flow in fixture_bundle.flows) > 20
+    assert sum(walk(fixture_bundle, flow, None, None) for flow in fixture_bundle.flows) > 20

@@ -35,6 +35,9 @@ class Code(StrEnum):
     VARIABLE_CHOICE = "variable_choice"
     UNKNOWN_CONTACT = "unknown_contact"
     SCENARIO = "scenario"
+    SCREEN_TOO_LONG = "screen_too_long"
+    SCREEN_LONG = "screen_long"
+    """Advice only: the screen is accepted."""
 
 
 @dataclass(frozen=True, order=True)

@@ -9,6 +9,7 @@ error can say "ligne 42".
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,15 @@ import yaml
 from yaml.composer import Composer
 from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+try:  # libyaml, the C parser PyYAML ships in its wheels: about 15× faster than pure Python
+    from yaml._yaml import CParser
+
+    HAVE_LIBYAML = True
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    HAVE_LIBYAML = False
+
+log = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 512 * 1024
 """Content files are small; a larger one is a mistake or an attack."""
@@ -35,6 +45,8 @@ _STANDARD_TAGS = {
 
 Path_ = tuple[str | int, ...]
 
+_ALIAS_MESSAGE = "les alias YAML (*nom) ne sont pas acceptés : recopiez le texte à cet endroit."
+
 
 class YamlError(Exception):
     """A file that cannot be read as YAML; carries a French message and a line."""
@@ -50,21 +62,20 @@ class _NoAliasComposer(Composer):
         parser: Any = self  # the Parser mixin provides the event methods
         if parser.check_event(AliasEvent):
             event = parser.peek_event()
-            raise YamlError(
-                "les alias YAML (*nom) ne sont pas acceptés : recopiez le texte à cet endroit.",
-                event.start_mark.line + 1,
-            )
+            raise YamlError(_ALIAS_MESSAGE, event.start_mark.line + 1)
         return super().compose_node(parent, index)
 
 
-class _StrictLoader(
+class _PythonLoader(
     yaml.reader.Reader,
     yaml.scanner.Scanner,
     yaml.parser.Parser,
     _NoAliasComposer,
     yaml.resolver.BaseResolver,
 ):
-    """Composes nodes only; no constructor, so no tag can run code."""
+    """Pure Python: the fallback where libyaml is missing. Composes nodes only; no
+    constructor, so no tag can run code; :class:`yaml.resolver.BaseResolver` has no implicit
+    resolvers, so every plain scalar stays a string."""
 
     def __init__(self, stream: str) -> None:
         yaml.reader.Reader.__init__(self, stream)
@@ -72,6 +83,47 @@ class _StrictLoader(
         yaml.parser.Parser.__init__(self)
         _NoAliasComposer.__init__(self)
         yaml.resolver.BaseResolver.__init__(self)
+
+
+if HAVE_LIBYAML:
+
+    class _FastLoader(CParser, yaml.resolver.BaseResolver):
+        """libyaml parses and composes; an alias shows afterwards as a node met twice."""
+
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            yaml.resolver.BaseResolver.__init__(self)
+
+    class _CheckedLoader(_NoAliasComposer, CParser, yaml.resolver.BaseResolver):
+        """libyaml parses, Python composes: finds the line of an alias (error path only)."""
+
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            _NoAliasComposer.__init__(self)
+            yaml.resolver.BaseResolver.__init__(self)
+
+
+_warned = False
+
+
+def _compose(text: str, *, checked: bool = False) -> Node | None:
+    """The document's root node, by libyaml where available."""
+    global _warned
+    if not HAVE_LIBYAML:
+        if not _warned:
+            log.warning("libyaml is missing: content files are parsed in pure Python (slower)")
+            _warned = True
+        loader: Any = _PythonLoader(text)
+    else:
+        loader = _CheckedLoader(text) if checked else _FastLoader(text)
+    try:
+        return loader.get_single_node()  # type: ignore[no-any-return]
+    finally:
+        loader.dispose()
+
+
+class _AliasMet(Exception):
+    """The same node reached twice: the file uses an alias (``*nom``)."""
 
 
 @dataclass
@@ -98,23 +150,35 @@ def load_text(text: str, path: Path) -> Document:
             f"le fichier dépasse {MAX_FILE_BYTES // 1024} Ko : découpez-le en plusieurs fichiers.",
             None,
         )
-    loader = _StrictLoader(text)
     try:
-        root = loader.get_single_node()
+        root = _compose(text)
+        doc = Document(path=path, data=None)
+        if root is not None:
+            doc.data = _build(root, (), doc, set())
+        return doc
+    except _AliasMet:
+        _compose(text, checked=True)  # raises the alias error, with the alias's own line
+        raise YamlError(_ALIAS_MESSAGE, None) from None  # pragma: no cover - unreachable
     except YamlError:
         raise
+    except yaml.reader.ReaderError as exc:
+        where = text[: exc.position].count("\n") + 1
+        raise YamlError(
+            f"le fichier contient un caractère invisible interdit (code {exc.character:#06x}) : "
+            "effacez-le, ou retapez la ligne.",
+            where,
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        raise YamlError(_explain_syntax(exc), line) from None
+        raise YamlError(_explain_syntax(exc, text), line) from None
     except yaml.YAMLError as exc:
         raise YamlError(f"le fichier n'est pas du YAML valide ({exc}).", None) from None
-    finally:
-        loader.dispose()
-    doc = Document(path=path, data=None)
-    if root is not None:
-        doc.data = _build(root, (), doc)
-    return doc
+    except RecursionError:
+        raise YamlError(
+            "le fichier est imbriqué trop profondément : vérifiez les crochets et l'indentation.",
+            None,
+        ) from None
 
 
 def load_file(path: Path) -> Document:
@@ -135,7 +199,10 @@ def load_file(path: Path) -> Document:
     return load_text(text, path)
 
 
-def _build(node: Node, loc: Path_, doc: Document) -> Any:
+def _build(node: Node, loc: Path_, doc: Document, met: set[int]) -> Any:
+    if id(node) in met:
+        raise _AliasMet
+    met.add(id(node))
     doc.lines[loc] = node.start_mark.line + 1
     if node.tag.startswith("!") or (node.tag.startswith("tag:") and node.tag not in _STANDARD_TAGS):
         raise YamlError(
@@ -144,11 +211,11 @@ def _build(node: Node, loc: Path_, doc: Document) -> Any:
         )
     if isinstance(node, ScalarNode):
         value = str(node.value)
-        if node.style is None and value in _NULLS:
+        if not node.style and value in _NULLS:  # plain: None in Python, "" from libyaml
             return None
         return value
     if isinstance(node, SequenceNode):
-        return [_build(item, (*loc, i), doc) for i, item in enumerate(node.value)]
+        return [_build(item, (*loc, i), doc, met) for i, item in enumerate(node.value)]
     if isinstance(node, MappingNode):
         result: dict[str, Any] = {}
         first_line: dict[str, int] = {}
@@ -167,15 +234,20 @@ def _build(node: Node, loc: Path_, doc: Document) -> Any:
                     line,
                 )
             first_line[key] = line
-            result[key] = _build(value_node, (*loc, key), doc)
+            if id(key_node) in met:
+                raise _AliasMet
+            met.add(id(key_node))
+            result[key] = _build(value_node, (*loc, key), doc, met)
             doc.lines[(*loc, key)] = line
         return result
     raise YamlError("valeur YAML inattendue.", node.start_mark.line + 1)  # pragma: no cover
 
 
-def _explain_syntax(exc: yaml.MarkedYAMLError) -> str:
+def _explain_syntax(exc: yaml.MarkedYAMLError, text: str) -> str:
     problem = exc.problem or ""
-    if "tab" in problem or "'\\t'" in problem:
+    mark = exc.problem_mark or exc.context_mark
+    line = text.splitlines()[mark.line] if mark and mark.line < len(text.splitlines()) else ""
+    if "tab" in problem or "'\\t'" in problem or "\t" in line:
         hint = "remplacez les tabulations par des espaces."
     elif "mapping values are not allowed" in problem:
         hint = "un « : » est mal placé ; mettez le texte entre guillemets s'il contient « : »."

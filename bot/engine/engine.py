@@ -215,8 +215,7 @@ def _route(turn: TurnBuilder, text: str) -> None:
     if decision.kind == "confident":
         flow = decision.matches[0].key
         turn.outcomes.append(Outcome(flow, "oriente"))
-        turn.say(b.message("oriente_vers", titre=b.flows[flow].title))
-        turn.go_flow(flow)
+        turn.orient(flow)
         return
     if decision.kind == "close":
         turn.say(b.message("propositions"))

@@ -57,6 +57,8 @@ class TurnBuilder:
     replies: list[Reply] = field(default_factory=list)
     outcomes: list[Outcome] = field(default_factory=list)
     count: bool = True
+    shown: list[str] = field(default_factory=list)
+    """Addresses of the nodes this turn rendered, in order (what its one screen is made of)."""
 
     # -- helpers ---------------------------------------------------------------
 
@@ -93,6 +95,11 @@ class TurnBuilder:
     def go_flow(self, flow: str, *, push: bool = True) -> None:
         self.go(f"{flow}/", push=push)
 
+    def orient(self, flow: str) -> None:
+        """Typed text understood as ``flow``: say where it leads, then show it (one screen)."""
+        self.say(self.bundle.message("oriente_vers", titre=self.bundle.flows[flow].title))
+        self.go_flow(flow)
+
     def run(self, addr: str) -> None:
         """Show ``addr`` and follow automatic steps until a node that waits for the user."""
         b = self.bundle
@@ -115,6 +122,7 @@ class TurnBuilder:
             if skip is not None:
                 addr = skip
                 continue
+            self.shown.append(full)
             self._render(flow_name, node)
             if node.action is not None:
                 self.replies.append(Action(node.action))

@@ -104,9 +104,9 @@ def test_card_is_one_message_with_tappable_numbers_and_a_link_button() -> None:
     [out] = render_message(Message(card=card))
     assert out.html == (
         "<b>Écoute de l'Ordre &lt;24h/24&gt;</b>\nÉcoute <b>gratuite</b> &amp; confidentielle."
-        "\nTéléphone : 0800 288 038\nHoraires : 24h/24, 7j/7\nSite : https://www.ordremk.fr/entraide"
+        "\nTéléphone : 0800 288 038\nHoraires : 24h/24, 7j/7\nSite : ordremk.fr"
         "\n<i>Appel anonyme possible.</i>"
-    )
+    )  # the site is named; its button opens the full address
     assert visible(out) == out.plain
     assert out.keyboard == ((KeyButton("Écoute de l'Ordre", url="https://www.ordremk.fr/entraide"),),)
 
@@ -127,22 +127,45 @@ def test_table_reads_line_by_line_on_a_phone() -> None:
     assert visible(out) == out.plain
 
 
-def test_crisis_messages_go_first_and_actions_are_not_rendered() -> None:
+def _card(name: str, url: str) -> Message:
+    return Message(card=Card(name, "Pour vous.", (CardLine("Site", url, "url"),),
+                             link=Button(name, url=url)))
+
+
+def test_a_turn_is_one_message_crisis_first_every_button_under_it() -> None:
+    table = Table(title="Aides", rows=(("Signature", "30\u00a0000\u00a0€"),),
+                  total=("Total", "30\u00a0000\u00a0€"))
     replies = (
         Message(text="Ce menu n'est plus à jour."),
         Message(text="📞 **3114**", alert=True),
         Action.ERASE_CHAT,
-        Message(text="Suite", buttons=(Button("Menu", data="a.1.0", nav=True),)),
+        _card("CDO", "https://www.ordremk.fr/accueil/trouver-mon-cdo-cro/"),
+        _card("Déclarer", "https://www.ordremk.fr/accueil/trouver-mon-cdo-cro/"),  # same page
+        Message(table=table),
+        Message(text="Suite", buttons=(Button("Oui", data="a.1.0"),
+                                       Button("Menu", data="a.1.1", nav=True))),
     )
-    out = render_replies(replies)
-    assert [o.plain for o in out] == ["📞 3114", "Ce menu n'est plus à jour.", "Suite"]
-    assert out[0].alert and not out[1].alert
-
-
-def test_empty_message_hands_its_buttons_to_the_previous_one() -> None:
-    replies = (Message(text="Question"), Message(text="  ", buttons=(Button("Oui", data="a.1.0"),)))
     [out] = render_replies(replies)
-    assert out.keyboard == ((KeyButton("Oui", data="a.1.0"),),)
+    assert out.alert
+    assert out.plain == (
+        "📞 3114\n\nCe menu n'est plus à jour.\n\nCDO\nPour vous.\nSite : ordremk.fr\n\n"
+        "Déclarer\nPour vous.\nSite : ordremk.fr\n\nAides\nSignature : 30\u00a0000\u00a0€\n"
+        "Total : 30\u00a0000\u00a0€\n\nSuite"
+    )
+    assert visible(out) == out.plain
+    assert [[b.label for b in row] for row in out.keyboard] == [["Oui"], ["CDO"], ["Menu"]]
+
+
+def test_an_oversized_screen_sends_the_crisis_answer_whole_first() -> None:
+    crisis = Message(text="📞 **3114** — prévention du suicide, 24h/24", alert=True)
+    long_text = "\n\n".join("Paragraphe & <suite> " * 30 for _ in range(12))  # 7,500 chars
+    replies = (Message(text=long_text, buttons=(Button("Menu", data="a.1.0", nav=True),)), crisis)
+    parts = render_replies(replies)
+    assert len(parts) >= 3
+    assert parts[0].plain == "📞 3114 — prévention du suicide, 24h/24" and parts[0].alert
+    assert all(utf16_len(visible(p)) <= MAX for p in parts)
+    assert [p.keyboard for p in parts[:-1]] == [()] * (len(parts) - 1)
+    assert parts[-1].keyboard == ((KeyButton("Menu", data="a.1.0"),),)
 
 
 def test_keyboard_layout_for_a_phone() -> None:

@@ -44,7 +44,7 @@ async def test_429_waits_retry_after_then_delivers(bot: RunningBot) -> None:
     await alice.send("/start")
     bot.fake.fail_next("sendMessage", error_code=429, retry_after=1)
     got = await alice.send("/aide")
-    assert texts(got) == [plain(m) for m in BUNDLE.flows["aide"].nodes["aide"].messages]
+    assert texts(got) == ["\n\n".join(plain(m) for m in BUNDLE.flows["aide"].nodes["aide"].messages)]
     assert [(e.method, e.error_code) for e in bot.fake.errors] == [("sendMessage", 429)]
 
 
@@ -174,7 +174,7 @@ async def test_forged_callback_data_is_answered_and_changes_nothing(
     screen = await alice.send("/start entraide")
     state = bot.stored_state(ALICE)
     got = await alice.press_data(screen[-1]["message_id"], data)
-    assert texts(got)[0] == BUNDLE.message("menu_perime")
+    assert texts(got)[0].startswith(BUNDLE.message("menu_perime"))
     assert [c["id"] for c in bot.fake.answered_callbacks] == [alice.result]
     assert bot.stored_state(ALICE)["node"] == state["node"]  # type: ignore[index]
     assert [e for e in bot.fake.errors if not e.injected] == []
@@ -259,8 +259,8 @@ async def test_other_users_are_answered_while_one_waits(bot: RunningBot) -> None
     await bot.settle()
     sends = [c.params["chat_id"] for c in bot.fake.calls[index:] if c.method == "sendMessage"]
     assert sends[0] == ALICE and sends[1] == BOB  # Bob's reply went out during Alice's wait
-    aide = [plain(m) for m in BUNDLE.flows["aide"].nodes["aide"].messages]
-    assert texts(alice.messages())[-len(aide):] == aide  # and Alice got hers after the retries
+    aide = "\n\n".join(plain(m) for m in BUNDLE.flows["aide"].nodes["aide"].messages)
+    assert texts(alice.messages())[-1] == aide  # and Alice got hers after the retries
 
 
 async def test_shutdown_cancels_an_update_stuck_longer_than_the_drain_timeout(
@@ -304,7 +304,7 @@ async def test_admin_commands_for_admins_only(bot: RunningBot) -> None:
     assert [e["type"] for e in stats["entities"]].count("pre") == 3
     for command in ("/stats", "/version"):
         got = await alice.send(command)
-        assert texts(got)[0] == BUNDLE.message("commande_inconnue")
+        assert texts(got)[0].startswith(BUNDLE.message("commande_inconnue"))
 
 
 async def test_expired_conversations_are_purged_at_start(

@@ -203,10 +203,12 @@ class Person:
         return await self.press_data(message_id, data)
 
     def read(self, messages: list[JsonDict] | None = None) -> str:
-        """What the person reads: texts, then button labels (a button's words are read too)."""
+        """What the person reads: texts, then button labels (a button's words are read too)
+        and the address a link button opens."""
         shown = self.last if messages is None else messages
         parts = [m["text"] or "" for m in shown]
         parts += [b["text"] for m in shown for b in buttons_of(m)]
+        parts += [b["url"] for m in shown for b in buttons_of(m) if b.get("url")]
         return "\n".join(parts)
 
 

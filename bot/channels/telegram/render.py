@@ -2,35 +2,28 @@
 
 Pure (no I/O, no python-telegram-bot objects), so every rule is tested directly:
 
+- a turn is **one message**: the screen :func:`bot.engine.screen.compose` builds (crisis
+  answer first, then the step's texts, cards and table), with every button under it;
 - only ``**bold**`` from the content becomes markup; everything else is HTML-escaped, so a
   ``<`` or ``&`` anywhere (content, department names, numbers) can never break a message;
-- a text longer than Telegram's 4,096 characters is split on paragraph boundaries, and each
-  part is valid HTML on its own (tags never straddle a cut);
-- crisis messages (``alert``) go first in a turn;
-- cards and simulator tables become one readable message each.
-
-Text is built as *runs* (a piece of text and the tags around it), cut, then turned into HTML.
+- a screen longer than Telegram's 4,096 characters (the content's length budget keeps real
+  screens far below) is split on paragraph boundaries, each part valid HTML on its own (tags
+  never straddle a cut), the crisis answer whole in the first part, buttons under the last.
 """
 
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from bot.engine.replies import Button, Card, Message, Reply, Table
+from bot.engine.replies import Message, Reply
+from bot.engine.screen import PLAIN, Run, Style, compose, markup_runs, to_plain
 
 from .keyboard import Keyboard, KeyButton, layout
 from .limits import MAX_TEXT_LENGTH
 
-Style = tuple[str, ...]
-"""HTML tags around a run, outermost first, e.g. ``("i", "b")``."""
-Run = tuple[str, Style]
-
-PLAIN: Final[Style] = ()
-BOLD_RE: Final = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
 _CUTS: Final = ("\n\n", "\n", ". ", "! ", "? ", "; ", ", ", " ")
 """Where to cut a long text, best first: paragraph, line, sentence, then word."""
 
@@ -43,67 +36,6 @@ class Outgoing:
     plain: str
     keyboard: Keyboard = ()
     alert: bool = False
-
-
-# -- runs --------------------------------------------------------------------
-
-
-def markup_runs(text: str, style: Style = PLAIN) -> list[Run]:
-    """Content text to runs: ``**bold**`` becomes bold, nothing else is markup."""
-    runs: list[Run] = []
-    position = 0
-    for match in BOLD_RE.finditer(text):
-        if match.start() > position:
-            runs.append((text[position : match.start()], style))
-        runs.append((match.group(1), (*style, "b") if "b" not in style else style))
-        position = match.end()
-    if position < len(text):
-        runs.append((text[position:], style))
-    return runs
-
-
-def card_runs(card: Card) -> list[Run]:
-    """A resource card: bold name, what it is for, how to reach it, note in italics.
-
-    Phone numbers and addresses stay written as in the content (the French way), which
-    Telegram's apps turn into tappable numbers and links; the web address is also written
-    out (it can be read aloud or copied), besides the button that opens it.
-    """
-    runs: list[Run] = [(card.title, ("b",)), ("\n", PLAIN)]
-    runs += markup_runs(card.purpose)
-    for line in card.lines:
-        runs.append((f"\n{line.label} : {line.value}", PLAIN))
-    if card.note:
-        runs.append(("\n", PLAIN))
-        runs += markup_runs(card.note, ("i",))
-    return runs
-
-
-def table_runs(table: Table) -> list[Run]:
-    """The simulator's schedule as one line per row, amounts in bold: readable on a phone,
-    where a monospace table of long French labels would wrap into a mess."""
-    runs: list[Run] = [(table.title, ("b",))]
-    for label, amount in table.rows:
-        runs += [(f"\n{label} : ", PLAIN), (amount, ("b",))]
-    runs.append((f"\n{table.total[0]} : {table.total[1]}", ("b",)))
-    if table.note:
-        runs.append(("\n\n", PLAIN))
-        runs += markup_runs(table.note, ("i",))
-    return runs
-
-
-def message_runs(message: Message) -> list[Run]:
-    """Text, card and table of one engine message, in that order."""
-    runs: list[Run] = []
-    for part in (
-        markup_runs(message.text) if message.text else [],
-        card_runs(message.card) if message.card is not None else [],
-        table_runs(message.table) if message.table is not None else [],
-    ):
-        if part and runs:
-            runs.append(("\n\n", PLAIN))
-        runs += part
-    return runs
 
 
 # -- HTML ----------------------------------------------------------------------
@@ -132,10 +64,6 @@ def to_html(runs: Iterable[Run]) -> str:
             body = opening + body + closing
         out.append(body)
     return "".join(out)
-
-
-def to_plain(runs: Iterable[Run]) -> str:
-    return "".join(text for text, _ in runs)
 
 
 # -- splitting -----------------------------------------------------------------
@@ -181,6 +109,9 @@ def _cut_points(text: str, limit: int) -> list[tuple[int, int]]:
 def split_runs(runs: Sequence[Run], limit: int = MAX_TEXT_LENGTH) -> list[list[Run]]:
     """Runs in pieces that each fit one Telegram message, cut between paragraphs if possible."""
     text = to_plain(runs)
+    if utf16_len(text) <= limit:  # every real screen: one piece, no cutting
+        whole = _strip(_merge(runs))
+        return [whole] if whole else []
     styles: list[Style] = []
     for part, style in runs:
         styles.extend([style] * len(part))
@@ -211,38 +142,41 @@ def _strip(runs: list[Run]) -> list[Run]:
 # -- whole turns ---------------------------------------------------------------
 
 
-def render_message(message: Message) -> list[Outgoing]:
-    """One engine message as one or more Telegram messages; buttons go under the last."""
-    buttons: list[Button] = list(message.buttons)
-    if message.card is not None and message.card.link is not None:
-        buttons.insert(0, message.card.link)
-    keyboard = layout(buttons)
-    pieces = split_runs(message_runs(message))
-    out = [Outgoing(to_html(p), to_plain(p), alert=message.alert) for p in pieces]
-    if out and keyboard:
-        last = out[-1]
-        out[-1] = Outgoing(last.html, last.plain, keyboard, last.alert)
-    return out
+def _pieces(runs: Sequence[Run], alert: bool) -> list[Outgoing]:
+    return [Outgoing(to_html(p), to_plain(p), alert=alert) for p in split_runs(runs)]
 
 
 def render_replies(replies: Sequence[Reply]) -> list[Outgoing]:
-    """A turn's messages, crisis messages first; actions are the caller's business.
+    """A turn's replies as the messages to send: one, unless the screen is over 4,096.
 
-    A message with no visible text cannot be sent; its buttons move to the message
-    before it, so a screen never loses its way forward.
+    A screen with no visible text sends nothing (an engine turn always has some).
     """
-    messages = [r for r in replies if isinstance(r, Message)]
-    ordered = [m for m in messages if m.alert] + [m for m in messages if not m.alert]
-    out: list[Outgoing] = []
-    for message in ordered:
-        rendered = render_message(message)
-        if rendered:
-            out.extend(rendered)
-        elif message.buttons and out:
-            last = out[-1]
-            extra = layout(list(message.buttons))
-            out[-1] = Outgoing(last.html, last.plain, (*last.keyboard, *extra), last.alert)
-    return out
+    screen = compose(replies)
+    keyboard = layout(screen.buttons)
+    whole = _pieces(screen.runs, screen.alert)
+    if len(whole) > 1 and screen.crisis and screen.rest:
+        # Too long for one message: the crisis answer goes alone first, never cut.
+        whole = _pieces(screen.crisis, True) + _pieces(screen.rest, False)
+    if whole and keyboard:
+        last = whole[-1]
+        whole[-1] = Outgoing(last.html, last.plain, keyboard, last.alert)
+    return whole
 
 
-__all__ = ["KeyButton", "Outgoing", "render_message", "render_replies", "split_runs", "to_html"]
+def render_message(message: Message) -> list[Outgoing]:
+    """One engine message on its own (a line said outside any turn, or a test)."""
+    return render_replies([message])
+
+
+__all__ = [
+    "PLAIN",
+    "KeyButton",
+    "Outgoing",
+    "Run",
+    "markup_runs",
+    "render_message",
+    "render_replies",
+    "split_runs",
+    "to_html",
+    "to_plain",
+]
