@@ -38,7 +38,7 @@ def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
     knowledge = Path(args.knowledge) if args.knowledge else settings.knowledge_dir
     result = validate(flows, knowledge)
     if result.bundle is None:
-        sys.stderr.write(report(result.problems))
+        sys.stderr.write(report(result.problems, details=args.detail))
         return 1
     b = result.bundle
     for line in stale_facts(b, dt.datetime.now(dt.UTC).date()):
@@ -142,6 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="validate flows and knowledge")
     check.add_argument("--flows", help="flows directory (default ./flows or $ENTRAIDE_FLOWS)")
     check.add_argument("--knowledge", help="knowledge directory (default ./knowledge)")
+    check.add_argument(
+        "--detail", action="store_true", help="also list each consequence folded under its cause"
+    )
     check.set_defaults(func=cmd_check)
     schema = sub.add_parser("schema", help="export JSON Schemas for editors")
     schema.add_argument("--out", default="schemas", help="output directory (default ./schemas)")
