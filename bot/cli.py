@@ -6,6 +6,7 @@
 - ``entraide scenarios``: replay the scenario files of ``flows/scenarios/``.
 - ``entraide run [--webhook]``: the Telegram bot.
 - ``entraide eval``: measure free-text understanding on the labelled test set.
+- ``entraide studio`` / ``preview`` / ``map``: the staff studio (:mod:`bot.studio`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 from bot.config import ConfigError, Settings
 from bot.content.bundle import Bundle
 from bot.content.report import report
+from bot.studio.commands import add_commands as add_studio_commands
 from bot.validation import load_or_report, validate
 
 log = logging.getLogger("bot")
@@ -160,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = sub.add_parser("eval", help="measure free-text understanding")
     evaluate.add_argument("--cases", default=None, help="labelled cases file")
     evaluate.set_defaults(func=cmd_eval)
+    add_studio_commands(sub)
     return parser
 
 
