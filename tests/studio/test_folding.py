@@ -7,33 +7,12 @@ consequence is folded under the cause that produced it, and nothing real is hidd
 
 from __future__ import annotations
 
-import re
-import shutil
 from pathlib import Path
-
-import pytest
 
 from bot.content.problems import Code
 from bot.content.report import entries, report
 from bot.validation import validate
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def content(tmp_path: Path) -> Path:
-    """A writable copy of the real content."""
-    shutil.copytree(ROOT / "flows", tmp_path / "flows")
-    shutil.copytree(ROOT / "knowledge", tmp_path / "knowledge")
-    return tmp_path
-
-
-def edit(path: Path, pattern: str, replacement: str, *, flags: int = 0) -> None:
-    """Replace the first match of ``pattern``; fail loudly if the content no longer has it."""
-    text = path.read_text(encoding="utf-8")
-    new, count = re.subn(pattern, replacement, text, count=1, flags=flags)
-    assert count == 1, f"{pattern!r} not found in {path}"
-    path.write_text(new, encoding="utf-8")
+from tests.studio.breakage import break_as_in_the_issue, edit
 
 
 def inside(content: Path, file: str) -> str:
@@ -45,15 +24,6 @@ def load(content: Path) -> tuple[list, str]:  # type: ignore[type-arg]
     result = validate(content / "flows", content / "knowledge")
     assert result.bundle is None
     return result.problems, report(result.problems)
-
-
-def break_as_in_the_issue(content: Path) -> None:
-    """One mistyped date and one mistyped number in lignes_ecoute.yaml, one mistyped
-    destination in urgence.yaml (issue 12)."""
-    lines = content / "knowledge" / "ressources" / "lignes_ecoute.yaml"
-    edit(lines, r"verifie_le: (\d{4})-\d\d-\d\d", r"verifie_le: \1-11-31")
-    edit(lines, r'(\n  sps:\n(?:    .*\n)*?    telephone: "[^"]*?)\d"', r'\1"')
-    edit(content / "flows" / "urgence.yaml", r"vers: ([a-z_]+)", r"vers: \1x")
 
 
 def test_the_issue_edit_reads_as_its_three_causes(content: Path) -> None:
