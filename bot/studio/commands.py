@@ -64,13 +64,16 @@ def cmd_studio(settings: Settings, args: argparse.Namespace) -> int:
         )
     workspace = Workspace(flows, knowledge)
     shown = f"[{args.host}]" if ":" in args.host else args.host
-    sys.stdout.write(
-        f"Studio ouvert sur http://{shown}:{args.port}/ — il suit les fichiers de {flows} et "
-        f"{knowledge}. Ctrl+C pour arrêter.\n"
-    )
-    sys.stdout.flush()
+
+    def ready() -> None:
+        sys.stdout.write(
+            f"Studio ouvert sur http://{shown}:{args.port}/ — il suit les fichiers de {flows} "
+            f"et {knowledge}. Ctrl+C pour arrêter.\n"
+        )
+        sys.stdout.flush()
+
     try:
-        asyncio.run(serve(workspace, args.host, args.port, args.perime_apres))
+        asyncio.run(serve(workspace, args.host, args.port, args.perime_apres, ready))
     except KeyboardInterrupt:
         return 0
     except OSError as exc:

@@ -20,6 +20,8 @@ from bot.content.models import PHONE_RE
 
 BOLD_RE: Final = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
 URL_RE: Final = re.compile(r"https?://[^\s)»\"'<>]+")
+YEAR_RE: Final = re.compile(r"^(?:19|20)\d\d$")
+"""Four digits that read as a year are not a number to call."""
 SAFE_SCHEMES: Final = ("https://", "http://", "tel:", "mailto:")
 _ATTRIBUTE_RE: Final = re.compile(r"^[a-z][a-z0-9-]*$")
 
@@ -90,7 +92,8 @@ def _contacts(text: str, phones: bool = True) -> Html:
         run = match.group(0)
         if (
             PHONE_RE.match(run)
-            and len(run.replace(" ", "")) >= 2
+            and len(run.replace(" ", "")) >= 3
+            and not YEAR_RE.match(run)
             and not NOT_A_PHONE_AFTER.match(text[match.end() :])
             and not any(s <= match.start() < e for s, e, _ in spans)
         ):

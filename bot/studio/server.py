@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Callable
 from typing import Any, Final
 
 import tornado.web
@@ -181,15 +182,15 @@ def make_app(workspace: Workspace, watcher: Watcher, host: str, port: int,
 
 
 async def serve(workspace: Workspace, host: str, port: int, months: int,
-                ready: asyncio.Event | None = None) -> None:
-    """Serve until cancelled."""
+                ready: Callable[[], None] | None = None) -> None:
+    """Serve until cancelled; ``ready`` is called once the port is open."""
     watcher = Watcher(workspace)
     app = make_app(workspace, watcher, host, port, months)
     server = HTTPServer(app, max_body_size=MAX_BODY)
     server.listen(port, address=host)
     task = asyncio.create_task(watcher.run(), name="studio:watch")
     if ready is not None:
-        ready.set()
+        ready()
     try:
         await asyncio.Event().wait()
     finally:

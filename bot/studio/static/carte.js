@@ -1,29 +1,31 @@
 // Studio Entraide Kiné — draws each flow's Mermaid diagram and makes its steps clickable.
 // Mermaid runs with securityLevel "strict" (labels are text, its own click handling is off);
-// the links come from the JSON the server wrote beside each diagram.
+// the links come from the JSON the server wrote beside each diagram. A diagram is drawn when
+// it comes near the screen: drawing all twenty at once would keep the page busy for seconds.
 "use strict";
 
 (function () {
   mermaid.initialize({ startOnLoad: false, securityLevel: "strict", theme: "default",
     flowchart: { useMaxWidth: true } });
 
-  async function draw() {
-    const sources = document.querySelectorAll("pre.mermaid-source");
-    for (const source of sources) {
-      const flow = source.dataset.flux;
-      const target = document.getElementById("schema-" + flow);
-      if (!target || target.dataset.dessine) continue;
+  let queue = Promise.resolve();
+
+  function draw(target) {
+    queue = queue.then(async () => {
+      const flow = target.dataset.flux;
+      const source = document.querySelector('pre.mermaid-source[data-flux="' + flow + '"]');
+      if (!source || target.dataset.dessine) return;
       try {
         const { svg } = await mermaid.render("svg-" + flow, source.textContent);
         target.innerHTML = svg;
-        target.dataset.dessine = "oui";
         source.hidden = true;
         link(target, flow);
+        target.dataset.dessine = "oui";
       } catch (error) {
         target.textContent = "Schéma impossible à dessiner : " + error;
+        target.dataset.dessine = "erreur";
       }
-    }
-    document.body.dataset.cartes = "pretes";
+    });
   }
 
   function link(target, flow) {
@@ -46,6 +48,18 @@
     }
   }
 
-  document.addEventListener("studio:contenu", draw);
-  draw();
+  function watch() {
+    const observer = new IntersectionObserver((seen) => {
+      for (const entry of seen) {
+        if (entry.isIntersecting) {
+          observer.unobserve(entry.target);
+          draw(entry.target);
+        }
+      }
+    }, { rootMargin: "600px 0px" });
+    document.querySelectorAll(".schema").forEach((target) => observer.observe(target));
+  }
+
+  document.addEventListener("studio:contenu", watch);
+  watch();
 })();
