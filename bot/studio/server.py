@@ -186,7 +186,7 @@ async def serve(workspace: Workspace, host: str, port: int, months: int,
     """Serve until cancelled; ``ready`` is called once the port is open."""
     watcher = Watcher(workspace)
     app = make_app(workspace, watcher, host, port, months)
-    server = HTTPServer(app, max_body_size=MAX_BODY)
+    server = HTTPServer(app, max_body_size=16 * MAX_BODY)
     server.listen(port, address=host)
     task = asyncio.create_task(watcher.run(), name="studio:watch")
     if ready is not None:

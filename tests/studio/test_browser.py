@@ -13,9 +13,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -60,35 +57,6 @@ def browser() -> Iterator[Any]:
         found = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield found
         found.close()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    """``entraide studio`` on a copy of the real content: (address, content folder)."""
-    content = tmp_path_factory.mktemp("studio")
-    shutil.copytree(ROOT / "flows", content / "flows")
-    shutil.copytree(ROOT / "knowledge", content / "knowledge")
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "studio", "--port", str(port),
-         "--flows", str(content / "flows"), "--knowledge", str(content / "knowledge")],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=content,
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline()  # written once the port is open
-    assert line.startswith("Studio ouvert sur http://127.0.0.1:"), line
-    try:
-        yield f"http://127.0.0.1:{port}", content
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        process.stdout.close()
 
 
 @pytest.fixture
