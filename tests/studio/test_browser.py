@@ -153,6 +153,10 @@ def test_a_step_on_the_map_opens_the_preview_there(page: Any, studio: tuple[str,
     step = page.locator('#schema-entraide g.node[data-href="/apercu?ecran=entraide/formulaires"]')
     expect(step).to_have_count(1)
     page.screenshot(path=str(ARTEFACTS / "carte.png"))
+    # Every flow's diagram draws (Mermaid accepts what diagram.py wrote for every flow).
+    flows = page.locator(".schema").count()
+    assert flows >= 19
+    expect(page.locator('.schema[data-dessine="oui"]')).to_have_count(flows, timeout=30_000)
     step.click()
     expect(page).to_have_url(f"{address}/apercu?ecran=entraide/formulaires")
     expect(page.locator("#fil")).to_contain_text("formulaire de prise de contact")

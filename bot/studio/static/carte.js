@@ -1,7 +1,8 @@
 // Studio Entraide Kiné — draws each flow's Mermaid diagram and makes its steps clickable.
 // Mermaid runs with securityLevel "strict" (labels are text, its own click handling is off);
 // the links come from the JSON the server wrote beside each diagram. A diagram is drawn when
-// it comes near the screen: drawing all twenty at once would keep the page busy for seconds.
+// it comes near the screen (the others follow, one by one): drawing all twenty first would keep
+// the page blank for seconds.
 "use strict";
 
 (function () {
@@ -57,7 +58,10 @@
         }
       }
     }, { rootMargin: "600px 0px" });
-    document.querySelectorAll(".schema").forEach((target) => observer.observe(target));
+    const targets = document.querySelectorAll(".schema");
+    targets.forEach((target) => observer.observe(target));
+    // Then the others, one after the other, so that none is missed by a fast scroll.
+    window.setTimeout(() => targets.forEach(draw), 1000);
   }
 
   document.addEventListener("studio:contenu", watch);
