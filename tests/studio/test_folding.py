@@ -140,3 +140,13 @@ def test_a_long_list_is_cut_after_the_limit(load_edited) -> None:  # type: ignor
     assert short.splitlines()[0].startswith("14 problèmes à corriger, dans 1 fichier.")
     assert short.rstrip().endswith("… et 4 autres.")
     assert len(short.rstrip().splitlines()) == 2 + 10 + 1
+
+
+def test_a_flow_that_is_not_yaml_carries_the_destinations_into_it(content: Path) -> None:
+    edit(content / "flows" / "soutien_psy.yaml", r"debut: ", "debut: [")
+    problems, text = load(content)
+    found = entries(problems)
+    assert [(e.problem.code, inside(content, e.problem.file)) for e in found] == [
+        (Code.YAML, "flows/soutien_psy.yaml")
+    ], text
+    assert "vers le flux « soutien_psy »" in text
