@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: chat test check lint typecheck eval bench clean
+.PHONY: chat test check lint typecheck eval bench clean studio preview
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is required"'
@@ -27,6 +27,14 @@ test: $(VENV)/.installed-dev
 	$(BIN)/entraide check
 	$(BIN)/pytest
 
+# The staff studio: a local web page that follows the files (http://127.0.0.1:8765/).
+studio: $(VENV)/.installed
+	$(BIN)/entraide studio
+
+# The same pages as static files, for a reviewer (open build/preview/index.html).
+preview: $(VENV)/.installed
+	$(BIN)/entraide preview --out build/preview
+
 check: $(VENV)/.installed
 	$(BIN)/entraide check
 
@@ -37,4 +45,4 @@ bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/routing.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache artefacts build/preview

@@ -6,6 +6,7 @@
 - ``entraide scenarios``: replay the scenario files of ``flows/scenarios/``.
 - ``entraide run [--webhook]``: the Telegram bot.
 - ``entraide eval``: measure free-text understanding on the labelled test set.
+- ``entraide studio`` / ``preview`` / ``map``: the staff studio (:mod:`bot.studio`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 from bot.config import ConfigError, Settings
 from bot.content.bundle import Bundle
 from bot.content.report import report
+from bot.studio.commands import add_commands as add_studio_commands
 from bot.validation import advice_report, load_or_report, validate
 
 log = logging.getLogger("bot")
@@ -39,7 +41,7 @@ def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
     result = validate(flows, knowledge)
     sys.stderr.write(advice_report(result.advice))
     if result.bundle is None:
-        sys.stderr.write(report(result.problems))
+        sys.stderr.write(report(result.problems, details=args.detail))
         return 1
     b = result.bundle
     for line in stale_facts(b, dt.datetime.now(dt.UTC).date()):
@@ -143,6 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="validate flows and knowledge")
     check.add_argument("--flows", help="flows directory (default ./flows or $ENTRAIDE_FLOWS)")
     check.add_argument("--knowledge", help="knowledge directory (default ./knowledge)")
+    check.add_argument(
+        "--detail", action="store_true", help="also list each consequence folded under its cause"
+    )
     check.set_defaults(func=cmd_check)
     schema = sub.add_parser("schema", help="export JSON Schemas for editors")
     schema.add_argument("--out", default="schemas", help="output directory (default ./schemas)")
@@ -159,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--cases", default=None, help="labelled cases file")
     evaluate.add_argument("--near-misses", default=None, help="near-miss cases file")
     evaluate.set_defaults(func=cmd_eval)
+    add_studio_commands(sub)
     return parser
 
 

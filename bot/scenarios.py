@@ -119,10 +119,12 @@ def run_scenario(
     file: str,
     lines: list[int | None],
     visited: set[str] | None = None,
+    transcript: list[tuple[str, str]] | None = None,
 ) -> list[Problem]:
     """Replay one scenario; returns its failures (empty when it passes).
 
-    ``visited`` collects the nodes the scenario went through, to measure coverage.
+    ``visited`` collects the nodes the scenario went through, to measure coverage;
+    ``transcript`` receives each step as (what the person did, what they then read).
     """
     driver = Driver(bundle)
     if visited is not None:
@@ -139,6 +141,9 @@ def run_scenario(
                 text = driver.press(step_.press)
         except LookupError as exc:
             return [_failure(file, line, scenario.name, str(exc))]
+        if transcript is not None:
+            did = step_.command or step_.write or f"[{step_.press}]"
+            transcript.append((did, text))
         folded = _fold(text)
         for word in step_.expect:
             if _fold(word) not in folded:

@@ -33,11 +33,13 @@ def validate(flows_dir: Path, knowledge_dir: Path) -> Validation:
     """The content with every problem found; ``bundle`` is None unless it is all valid."""
     loaded = load_content(flows_dir, knowledge_dir)
     if loaded.bundle is None:
-        return Validation(None, loaded.problems)
+        return Validation(None, loaded.problems, loaded.version, loaded.where)
     errors, advice = screen_lengths(loaded.bundle, flows_dir)
     if errors:
-        return Validation(None, sorted(loaded.problems + errors), advice)
-    return Validation(loaded.bundle, loaded.problems, advice)
+        return Validation(
+            None, sorted(loaded.problems + errors), loaded.version, loaded.where, advice
+        )
+    return Validation(loaded.bundle, loaded.problems, loaded.version, loaded.where, advice)
 
 
 def screen_lengths(bundle: Bundle, flows_dir: Path) -> tuple[list[Problem], list[Problem]]:

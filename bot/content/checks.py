@@ -106,6 +106,7 @@ class _Checker(Reporter):
                     Code.UNKNOWN_CONTACT,
                     f"l'adresse « {link.url} » n'est dans aucune ressource de knowledge/ : "
                     "ajoutez-la d'abord à une ressource, avec sa source",
+                    about=f"contact:{link.url}",
                 )
         for i, key in enumerate(node.resources):
             if key not in self.resources:
@@ -115,6 +116,7 @@ class _Checker(Reporter):
                     Code.UNKNOWN_RESOURCE,
                     f"la ressource « {key} » n'existe pas dans knowledge/"
                     f"{did_you_mean(key, self.resources)}",
+                    about=f"ressource:{key}",
                 )
         if node.simulation is not None and node.simulation not in self.simulators:
             self.flow_problem(
@@ -123,6 +125,7 @@ class _Checker(Reporter):
                 Code.UNKNOWN_SIMULATOR,
                 f"le simulateur « {node.simulation} » n'existe pas dans knowledge/"
                 f"{did_you_mean(node.simulation, self.simulators)}",
+                about=f"simulateur:{node.simulation}",
             )
 
     def _check_text(self, flow: str, loc: tuple[str | int, ...], text: str) -> None:
@@ -134,8 +137,8 @@ class _Checker(Reporter):
                 f"ce message fait {len(text)} caractères ; Telegram en accepte "
                 f"{TELEGRAM_MAX_TEXT} : coupez-le en plusieurs messages",
             )
-        for message in unknown_contacts(text, self.resources.values()):
-            self.flow_problem(flow, loc, Code.UNKNOWN_CONTACT, message)
+        for contact, message in unknown_contacts(text, self.resources.values()):
+            self.flow_problem(flow, loc, Code.UNKNOWN_CONTACT, message, about=f"contact:{contact}")
 
     def _set_variables(self) -> dict[str, set[str]]:
         """Every variable some content sets, with the values it may take."""
@@ -193,6 +196,7 @@ class _Checker(Reporter):
                             f"la variable « {var} » est utilisée mais aucune étape "
                             "ne la définit"
                             f"{did_you_mean(var, set_vars)}",
+                            about=f"variable:{var}",
                         )
 
     def _report_value(self, name: str, value: str) -> None:
@@ -235,6 +239,7 @@ class _Checker(Reporter):
                     Code.UNKNOWN_FLOW,
                     f"« {key} » désigne le flux « {flow} », qui n'existe pas"
                     f"{did_you_mean(flow, self.flows)}",
+                    about=f"flux:{flow}",
                 )
         for key in (ui.default_council,):
             if key not in self.resources:
@@ -243,6 +248,7 @@ class _Checker(Reporter):
                     ("interface", "conseil_par_defaut"),
                     Code.UNKNOWN_RESOURCE,
                     f"la ressource « {key} » n'existe pas{did_you_mean(key, self.resources)}",
+                    about=f"ressource:{key}",
                 )
         for key, allowed in MESSAGES.items():
             if key not in ui.messages:
@@ -288,8 +294,8 @@ class _Checker(Reporter):
             )
 
     def _check_text_in(self, doc: Document | None, loc: tuple[str | int, ...], text: str) -> None:
-        for message in unknown_contacts(text, self.resources.values()):
-            self.doc_problem(doc, loc, Code.UNKNOWN_CONTACT, message)
+        for contact, message in unknown_contacts(text, self.resources.values()):
+            self.doc_problem(doc, loc, Code.UNKNOWN_CONTACT, message, about=f"contact:{contact}")
 
     def check_understanding(self) -> None:
         doc = self.where.understanding
@@ -300,6 +306,7 @@ class _Checker(Reporter):
                     ("orientation", key),
                     Code.UNKNOWN_FLOW,
                     f"« {key} » n'est pas un flux{did_you_mean(key, self.flows)}",
+                    about=f"flux:{key}",
                 )
         if not (self.understanding.crisis.keywords or self.understanding.crisis.examples):
             self.doc_problem(
@@ -312,13 +319,12 @@ class _Checker(Reporter):
     def check_departments(self) -> None:
         for code in ALL_DEPARTMENTS:
             if code not in self.departments:
-                self.problems.append(
-                    Problem(
-                        "knowledge/departements",
-                        None,
-                        Code.MISSING_DEPARTMENT,
-                        f"le département {code} manque : ajoutez-le au fichier de sa région",
-                    )
+                self.problem(
+                    "knowledge/departements",
+                    None,
+                    Code.MISSING_DEPARTMENT,
+                    f"le département {code} manque : ajoutez-le au fichier de sa région",
+                    about=f"departement:{code}",
                 )
         for code, dep in self.departments.items():
             doc, loc = self.where.departments[code]
@@ -329,6 +335,7 @@ class _Checker(Reporter):
                         (*loc, key),
                         Code.UNKNOWN_RESOURCE,
                         f"la ressource « {ref} » n'existe pas{did_you_mean(ref, self.resources)}",
+                        about=f"ressource:{ref}",
                     )
 
 def check_all(

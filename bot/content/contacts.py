@@ -32,9 +32,10 @@ def bare_url(url: str) -> str:
     return url.split("://", 1)[-1].rstrip("/")
 
 
-def unknown_contacts(text: str, resources: Collection[Resource]) -> list[str]:
-    """Phone numbers and web addresses in a text that no knowledge resource holds."""
-    found: list[str] = []
+def unknown_contacts(text: str, resources: Collection[Resource]) -> list[tuple[str, str]]:
+    """Phone numbers and web addresses in a text that no knowledge resource holds:
+    ``(the number or address, the French problem)`` for each."""
+    found: list[tuple[str, str]] = []
     phones = {r.phone for r in resources} | {r.sms for r in resources}
     for match in NUMBER_RUN_RE.finditer(text):
         if NOT_A_PHONE_AFTER.match(text[match.end() :]):
@@ -53,15 +54,21 @@ def unknown_contacts(text: str, resources: Collection[Resource]) -> list[str]:
                 and not SHORT_NUMBERS_OK.match(number)
             ):
                 found.append(
-                    f"le numéro « {number} » n'est dans aucune ressource de knowledge/ : "
-                    "ajoutez-le d'abord à une ressource, avec sa source"
+                    (
+                        number,
+                        f"le numéro « {number} » n'est dans aucune ressource de knowledge/ : "
+                        "ajoutez-le d'abord à une ressource, avec sa source",
+                    )
                 )
     bare = {bare_url(r.url) for r in resources if r.url}
     for match in URL_IN_TEXT_RE.finditer(text):
         url = match.group(0).rstrip(".,;:")
         if bare_url(url) not in bare:
             found.append(
-                f"l'adresse « {url} » n'est dans aucune ressource de knowledge/ : "
-                "ajoutez-la d'abord à une ressource, avec sa source"
+                (
+                    url,
+                    f"l'adresse « {url} » n'est dans aucune ressource de knowledge/ : "
+                    "ajoutez-la d'abord à une ressource, avec sa source",
+                )
             )
     return found

@@ -7,13 +7,14 @@ only look at where each step leads.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from .bundle import address, canonical_in, resolve_target
 from .located import Reporter
 from .models import Flow
-from .problems import Code, did_you_mean
+from .problems import Code, Problem, closest, did_you_mean
 
 
 @dataclass(frozen=True)
@@ -57,18 +58,43 @@ def edges(flow: Flow) -> Iterator[_Edge]:
             )
 
 
+@dataclass(frozen=True)
+class _BrokenEdge:
+    """A destination that does not exist, its problem, and what it most likely meant."""
+
+    edge: _Edge
+    problem: Problem
+    repaired: str | None
+    """Canonical address of the closest existing destination, if one is close enough."""
+
+
 class GraphChecks:
-    """The graph rules, reporting through a :class:`Reporter`."""
+    """The graph rules, reporting through a :class:`Reporter`.
+
+    A step that is unreachable, or from which no end can be reached, *only because* a
+    destination is mistyped is reported as a consequence of that destination's problem:
+    the graph is checked again with the destination repaired (to the name it most likely
+    meant, or, for the ends, to "somewhere that goes on").
+    """
 
     def __init__(self, flows: dict[str, Flow], report: Reporter) -> None:
         self.flows = flows
         self.report = report
+        self.broken: list[_BrokenEdge] = []
 
     def canonical(self, addr: str) -> str | None:
         return canonical_in(self.flows, addr)
 
-    def flow_problem(self, flow: str, loc: tuple[str | int, ...], code: Code, msg: str) -> None:
-        self.report.flow_problem(flow, loc, code, msg)
+    def flow_problem(
+        self,
+        flow: str,
+        loc: tuple[str | int, ...],
+        code: Code,
+        msg: str,
+        about: str = "",
+        cause: Problem | None = None,
+    ) -> Problem:
+        return self.report.flow_problem(flow, loc, code, msg, about, cause)
 
     def run(self) -> None:
         self.check_starts()
@@ -98,30 +124,36 @@ class GraphChecks:
                 if full is not None:
                     graph[edge.source].append(full)
                     continue
-                self._unknown_target(flow, edge)
+                self.broken.append(self._unknown_target(flow, edge))
         return graph
 
-    def _unknown_target(self, flow: Flow, edge: _Edge) -> None:
+    def _unknown_target(self, flow: Flow, edge: _Edge) -> _BrokenEdge:
         target_flow, _, node_id = edge.target.partition("/")
         where_said = self._describe_edge(flow, edge)
         if target_flow not in self.flows:
-            self.flow_problem(
+            guess = closest(target_flow, self.flows)
+            problem = self.flow_problem(
                 flow.name,
                 edge.loc,
                 Code.UNKNOWN_FLOW,
                 f"{where_said} mène au flux « {target_flow} », qui n'existe pas"
                 f"{did_you_mean(target_flow, self.flows)}",
+                about=f"flux:{target_flow}",
             )
-            return
+            repaired = self.canonical(f"{guess}/{node_id}") if guess else None
+            return _BrokenEdge(edge, problem, None if problem.cause else repaired)
         known = self.flows[target_flow].nodes
         shown = node_id if target_flow == flow.name else edge.target
         names = known if target_flow == flow.name else [f"{target_flow}/{n}" for n in known]
-        self.flow_problem(
+        problem = self.flow_problem(
             flow.name,
             edge.loc,
             Code.UNKNOWN_TARGET,
             f"{where_said} mène à « {shown} », qui n'existe pas{did_you_mean(shown, names)}",
         )
+        guess = closest(shown, names)
+        full_guess = (guess if "/" in guess else address(flow.name, guess)) if guess else None
+        return _BrokenEdge(edge, problem, self.canonical(full_guess) if full_guess else None)
 
     def _describe_edge(self, flow: Flow, edge: _Edge) -> str:
         node_id = edge.source.partition("/")[2]
@@ -130,18 +162,48 @@ class GraphChecks:
             return f"le choix « {choice.label} »"
         return f"« {edge.key} » de l'étape « {node_id} »"
 
+    def _blame(
+        self, before: set[str], after: Callable[[list[_BrokenEdge]], set[str]]
+    ) -> dict[str, Problem]:
+        """Which broken destination each node owes its problem to: the first whose repair
+        alone solves it, else the first of all (when only repairing them all does)."""
+        blame: dict[str, Problem] = {}
+        for broken in self.broken:
+            for node in after([broken]) - before:
+                blame.setdefault(node, broken.problem.root)
+        if self.broken:
+            for node in after(self.broken) - before:
+                blame.setdefault(node, self.broken[0].problem.root)
+        return blame
+
+    def _reach(
+        self, flow: Flow, graph: dict[str, list[str]], repairs: list[_BrokenEdge]
+    ) -> set[str]:
+        """Steps of ``flow`` reachable from its start, with ``repairs`` applied."""
+        links = {src: list(targets) for src, targets in graph.items()}
+        for broken in repairs:
+            if broken.repaired is not None:
+                links[broken.edge.source].append(broken.repaired)
+        start = address(flow.name, flow.start)
+        seen = {start}
+        todo = [start]
+        while todo:
+            for nxt in links.get(todo.pop(), []):
+                if nxt.startswith(flow.name + "/") and nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        return seen
+
     def check_reachable(self, graph: dict[str, list[str]]) -> None:
         for flow in self.flows.values():
-            start = address(flow.name, flow.start)
-            seen = {start}
-            todo = [start]
-            while todo:
-                for nxt in graph.get(todo.pop(), []):
-                    if nxt.startswith(flow.name + "/") and nxt not in seen:
-                        seen.add(nxt)
-                        todo.append(nxt)
+            if flow.start not in flow.nodes:
+                continue
+            seen = self._reach(flow, graph, [])
+            if len(seen) == len(flow.nodes):
+                continue
+            blame = self._blame(seen, functools.partial(self._reach, flow, graph))
             for node_id in flow.nodes:
-                if address(flow.name, node_id) not in seen and flow.start in flow.nodes:
+                if address(flow.name, node_id) not in seen:
                     self.flow_problem(
                         flow.name,
                         ("etapes", node_id),
@@ -149,25 +211,41 @@ class GraphChecks:
                         f"l'étape « {node_id} » est inaccessible : aucun choix ni "
                         "« suite » n'y mène depuis le début du flux ; reliez-la ou "
                         "supprimez-la",
+                        about=f"etape:{flow.name}/{node_id}",
+                        cause=blame.get(address(flow.name, node_id)),
                     )
 
     def check_ends(self, graph: dict[str, list[str]]) -> None:
-        good = {
+        ends = {
             f"{f.name}/{n}"
             for f in self.flows.values()
             for n, node in f.nodes.items()
             if node.end or node.action is not None
         }
-        reverse: dict[str, list[str]] = {}
-        for src, targets in graph.items():
-            for t in targets:
-                reverse.setdefault(t, []).append(src)
-        todo = list(good)
-        while todo:
-            for prev in reverse.get(todo.pop(), []):
-                if prev not in good:
-                    good.add(prev)
-                    todo.append(prev)
+
+        def can_end(repairs: list[_BrokenEdge]) -> set[str]:
+            """Nodes from which an end can be reached; a repaired destination leads to what
+            it most likely meant, or, when nothing is close, counts as going on."""
+            good = set(ends)
+            reverse: dict[str, list[str]] = {}
+            for src, targets in graph.items():
+                for t in targets:
+                    reverse.setdefault(t, []).append(src)
+            for broken in repairs:
+                if broken.repaired is None:
+                    good.add(broken.edge.source)
+                else:
+                    reverse.setdefault(broken.repaired, []).append(broken.edge.source)
+            todo = list(good)
+            while todo:
+                for prev in reverse.get(todo.pop(), []):
+                    if prev not in good:
+                        good.add(prev)
+                        todo.append(prev)
+            return good
+
+        good = can_end([])
+        blame = self._blame(good, can_end) if len(good) < len(graph) else {}
         for flow in self.flows.values():
             for node_id in flow.nodes:
                 if f"{flow.name}/{node_id}" not in good:
@@ -177,6 +255,8 @@ class GraphChecks:
                         Code.NO_END,
                         f"depuis l'étape « {node_id} », aucune fin (« fin: oui ») "
                         "ne peut être atteinte : la personne tournerait en rond",
+                        about=f"etape:{flow.name}/{node_id}",
+                        cause=blame.get(address(flow.name, node_id)),
                     )
 
     def check_auto_loops(self) -> None:

@@ -32,6 +32,8 @@ MESSAGES: Final = {
     "admin_stats_jours": (),
     "admin_stats_semaines": (),
     "admin_stats_sujets": (),
+    "admin_contenu_refuse": ("version",),
+    "admin_contenu_retabli": ("version",),
 }
 """Interface message keys and the placeholders each may use."""
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -21,15 +21,9 @@ from pydantic import BaseModel, ValidationError
 from . import checks
 from .bundle import Bundle
 from .humanize import problems_from
+from .knowledge import Knowledge
 from .located import Located
-from .models import (
-    DepartmentFile,
-    Flow,
-    Interface,
-    ResourceFile,
-    SimulatorFile,
-    Understanding,
-)
+from .models import Flow, Interface, Understanding
 from .problems import Code, Problem, relative
 from .yaml_loader import Document, YamlError, load_file
 
@@ -47,6 +41,10 @@ class LoadResult:
 
     bundle: Bundle | None
     problems: list[Problem]
+    version: str = ""
+    """Digest of the files read, valid or not: two loads of the same files agree."""
+    where: Located = field(default_factory=Located)
+    """File and line of every item that was loaded (for the studio's tables)."""
 
     @property
     def ok(self) -> bool:
@@ -72,10 +70,7 @@ def load_content(flows_dir: Path, knowledge_dir: Path) -> LoadResult:
     problems: list[Problem] = []
     where = Located()
     flows: dict[str, Flow] = {}
-    resources: dict[str, Any] = {}
-    departments: dict[str, Any] = {}
-    regions: dict[str, str] = {}
-    simulators: dict[str, Any] = {}
+    knowledge = Knowledge(where, problems)
     interface: Interface | None = None
     understanding: Understanding | None = None
     digest = hashlib.sha256()
@@ -90,7 +85,9 @@ def load_content(flows_dir: Path, knowledge_dir: Path) -> LoadResult:
         except (YamlError, OSError) as exc:
             message = exc.message if isinstance(exc, YamlError) else str(exc)
             line = exc.line if isinstance(exc, YamlError) else None
-            problems.append(Problem(relative(path), line, Code.YAML, message))
+            problem = Problem(relative(path), line, Code.YAML, message)
+            problems.append(problem)
+            _salvage_names(path, path.is_relative_to(flows_dir), problem, where)
             return None
         if not isinstance(doc.data, dict):
             problems.append(
@@ -124,8 +121,10 @@ def load_content(flows_dir: Path, knowledge_dir: Path) -> LoadResult:
                 understanding = _validate(Understanding, doc, doc.data, (), problems)
                 where.understanding = doc
             else:
+                before = len(problems)
                 flow = _validate(Flow, doc, doc.data, (), problems)
                 if flow is None:
+                    _break_flow(doc, problems[before], where)
                     continue
                 if flow.name in flows:
                     first = relative(where.flows[flow.name][0].path)
@@ -157,127 +156,91 @@ def load_content(flows_dir: Path, knowledge_dir: Path) -> LoadResult:
             doc = read(path)
             if doc is None:
                 continue
-            _collect_knowledge(doc, problems, where, resources, departments, regions, simulators)
+            knowledge.collect(doc)
 
+    version = digest.hexdigest()[:10]
     if interface is None or understanding is None or (problems and not flows):
-        return LoadResult(None, sorted(problems, key=_order))
+        return LoadResult(None, sorted(problems, key=_order), version, where)
     problems.extend(
-        checks.check_all(flows, resources, departments, simulators, interface, understanding, where)
+        checks.check_all(
+            flows,
+            knowledge.resources,
+            knowledge.departments,
+            knowledge.simulators,
+            interface,
+            understanding,
+            where,
+        )
     )
     problems = sorted(set(problems), key=_order)
     bundle = Bundle(
         flows=flows,
-        resources=resources,
-        departments=dict(sorted(departments.items())),
-        regions=regions,
-        simulators=simulators,
+        resources=knowledge.resources,
+        departments=dict(sorted(knowledge.departments.items())),
+        regions=knowledge.regions,
+        simulators=knowledge.simulators,
         interface=interface,
         understanding=understanding,
-        version=digest.hexdigest()[:10],
+        version=version,
         loaded_at=dt.datetime.now(dt.UTC),
         files=tuple(files),
     )
-    return LoadResult(None if problems else bundle, problems)
+    return LoadResult(None if problems else bundle, problems, version, where)
 
 
 def _order(problem: Problem) -> tuple[str, int, str]:
     return (problem.file, problem.line or 0, problem.message)
 
 
-def _collect_knowledge(
-    doc: Document,
-    problems: list[Problem],
-    where: Located,
-    resources: dict[str, Any],
-    departments: dict[str, Any],
-    regions: dict[str, str],
-    simulators: dict[str, Any],
-) -> None:
-    name = relative(doc.path)
-    kinds: dict[str, tuple[type[BaseModel], Callable[[Any], None]]] = {}
-
-    def add_resources(model: ResourceFile) -> None:
-        for key, res in model.resources.items():
-            _add_unique(
-                key,
-                res,
-                resources,
-                where.resources,
-                doc,
-                ("ressources", key),
-                "la ressource",
-                problems,
-            )
-
-    def add_departments(model: DepartmentFile) -> None:
-        for i, dep in enumerate(model.departments):
-            if _add_unique(
-                dep.code,
-                dep,
-                departments,
-                where.departments,
-                doc,
-                ("departements", i),
-                "le département",
-                problems,
-            ):
-                regions[dep.code] = model.region
-
-    def add_simulators(model: SimulatorFile) -> None:
-        for key, sim in model.simulators.items():
-            _add_unique(
-                key,
-                sim,
-                simulators,
-                where.simulators,
-                doc,
-                ("simulateurs", key),
-                "le simulateur",
-                problems,
-            )
-
-    kinds["ressources"] = (ResourceFile, add_resources)
-    kinds["departements"] = (DepartmentFile, add_departments)
-    kinds["simulateurs"] = (SimulatorFile, add_simulators)
-    for key, (model_type, add) in kinds.items():
-        if key in doc.data:
-            model = _validate(model_type, doc, doc.data, (), problems)
-            if model is not None:
-                add(model)
-            return
-    problems.append(
-        Problem(
-            name,
-            1,
-            Code.SCHEMA,
-            "fichier de connaissances non reconnu : il doit commencer par « ressources: », "
-            "« departements: » (avec « region: ») ou « simulateurs: ».",
-        )
-    )
+def _break_flow(doc: Document, problem: Problem, where: Located) -> None:
+    """A flow that failed its schema: references to it, and to the variables it sets, are
+    consequences of its problem."""
+    name = doc.data.get("flux")
+    where.break_item(f"flux:{name if isinstance(name, str) else doc.path.stem}", problem)
+    for variable in _variables_set(doc.data):
+        where.break_item(f"variable:{variable}", problem)
 
 
-def _add_unique(
-    key: str,
-    value: Any,
-    into: dict[str, Any],
-    located: dict[str, tuple[Document, tuple[str | int, ...]]],
-    doc: Document,
-    loc: tuple[str | int, ...],
-    what: str,
-    problems: list[Problem],
-) -> bool:
-    if key in into:
-        first_doc, first_loc = located[key]
-        problems.append(
-            Problem(
-                relative(doc.path),
-                doc.line_of(loc),
-                Code.DUPLICATE_ID,
-                f"{what} « {key} » existe déjà dans {relative(first_doc.path)}, "
-                f"ligne {first_doc.line_of(first_loc)} : gardez-en une seule.",
-            )
-        )
-        return False
-    into[key] = value
-    located[key] = (doc, loc)
-    return True
+def _variables_set(data: Any) -> set[str]:
+    """Names under every ``definir`` and every ``saisie: variable`` of raw flow data."""
+    found: set[str] = set()
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key == "definir" and isinstance(value, dict):
+                found.update(str(k) for k in value)
+            elif key == "saisie" and isinstance(value, dict) and "variable" in value:
+                found.add(str(value["variable"]))
+            found |= _variables_set(value)
+    elif isinstance(data, list):
+        for item in data:
+            found |= _variables_set(item)
+    return found
+
+
+_FLOW_NAME_RE = re.compile(r"^flux:\s*[\"']?([a-z0-9_]+)", re.MULTILINE)
+_ITEM_RE = re.compile(r"^  ([a-z0-9_]+):\s*(?:#.*)?$", re.MULTILINE)
+_CODE_RE = re.compile(r"code:\s*[\"']?(\d{2,3}|2[AB])\b")
+_CONTACT_RE = re.compile(r"(?:telephone|sms|url):\s*[\"']?([^\"'\n#]+)")
+_VARIABLE_RE = re.compile(r"(?:variable:\s*|definir:\s*\{\s*)([a-z0-9_]+)")
+
+
+def _salvage_names(path: Path, is_flow: bool, problem: Problem, where: Located) -> None:
+    """A file that is not even YAML: guess, from its text, the names it defines, so that
+    references to them are reported as consequences of its problem rather than on their own."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return
+    if is_flow:
+        match = _FLOW_NAME_RE.search(text)
+        where.break_item(f"flux:{match.group(1) if match else path.stem}", problem)
+        for variable in _VARIABLE_RE.findall(text):
+            where.break_item(f"variable:{variable}", problem)
+        return
+    for key in _ITEM_RE.findall(text):
+        where.break_item(f"ressource:{key}", problem)
+        where.break_item(f"simulateur:{key}", problem)
+    for code in _CODE_RE.findall(text):
+        where.break_item(f"departement:{code}", problem)
+    for contact in _CONTACT_RE.findall(text):
+        where.break_contact(contact.strip(), problem)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
@@ -42,16 +42,33 @@ class Code(StrEnum):
 
 @dataclass(frozen=True, order=True)
 class Problem:
-    """One thing to fix; ``line`` is 1-based, ``None`` when the whole file is concerned."""
+    """One thing to fix; ``line`` is 1-based, ``None`` when the whole file is concerned.
+
+    ``about`` names the item the problem refers to (``ressource:sps``, ``flux:urgence``,
+    ``departement:14``, ``contact:3114``…). ``cause`` is set when the problem exists only
+    because another item is invalid (its file failed to parse, it failed its schema, a
+    destination is mistyped): it is then a *consequence*, shown folded under that root
+    cause (:mod:`bot.content.report`). Neither takes part in equality or ordering.
+    """
 
     file: str
     line: int | None
     code: Code
     message: str
+    about: str = field(default="", compare=False)
+    cause: Problem | None = field(default=None, compare=False, repr=False)
 
     def __str__(self) -> str:
         where = f"{self.file}, ligne {self.line}" if self.line else self.file
         return f"{where} : {self.message}"
+
+    @property
+    def root(self) -> Problem:
+        """The root cause of this problem (itself when it is one)."""
+        problem = self
+        while problem.cause is not None:
+            problem = problem.cause
+        return problem
 
 
 def relative(path: Path) -> str:
@@ -62,7 +79,13 @@ def relative(path: Path) -> str:
         return str(path)
 
 
+def closest(name: str, known: Iterable[str]) -> str | None:
+    """The known name a misspelt ``name`` most likely meant, if any is close enough."""
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
 def did_you_mean(name: str, known: Iterable[str]) -> str:
     """French suggestion suffix for a misspelt name, or an empty string."""
-    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
-    return f" — vouliez-vous dire « {close[0]} » ?" if close else ""
+    close = closest(name, known)
+    return f" — vouliez-vous dire « {close} » ?" if close else ""

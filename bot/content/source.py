@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .bundle import Bundle
 from .loader import LoadResult, load_content
+from .report import report
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,7 @@ class ContentSource:
             log.error(
                 "content edit rejected, keeping version %s:\n%s",
                 self.bundle.version,
-                "\n".join(str(p) for p in result.problems),
+                report(result.problems).rstrip(),
             )
             return Reload(changed=True, applied=False, result=result)
         result.bundle.warm_up()

@@ -41,6 +41,7 @@ from .ordering import OrderedUpdateProcessor
 from .redact import protect_logs
 from .sender import Sender
 from .settings import TelegramSettings
+from .staff_alerts import StaffAlerts
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,7 @@ class Lifecycle:
     def __init__(self, channel: TelegramChannel, source: ContentSource) -> None:
         self.channel = channel
         self.source = source
+        self.staff = StaffAlerts(channel.settings.admin_ids)
         self._maintenance: asyncio.Task[None] | None = None
 
     async def post_init(self, application: AnyApplication) -> None:
@@ -113,6 +115,8 @@ class Lifecycle:
         if reload.applied:
             self.channel.conversations.bundle = self.source.bundle
             await self._register_commands(application)
+        for alert in self.staff.after(reload, self.source.bundle):  # admins only
+            await self.channel.sender.send(alert.chat_id, alert.messages)
 
     async def _purge(self) -> None:
         try:
