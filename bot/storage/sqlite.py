@@ -1,7 +1,8 @@
 """SQLite storage (the default backend): one file beside the bot, one process.
 
 What is stored and why is described in :mod:`bot.storage.base`; the schema and its
-migrations are in :mod:`bot.storage.sqlite_schema`.
+migrations are in :mod:`bot.storage.sqlite_schema`, the functions that run in the database
+thread in :mod:`bot.storage.sqlite_queries`.
 
 How it runs: one ``sqlite3`` connection owned by one dedicated worker thread. Every
 operation is a single function run in that thread (one hop from the event loop), and every
