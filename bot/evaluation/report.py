@@ -24,10 +24,11 @@ RECALL_GATE: Final = 1.0
 """Every crisis message of the set must raise the crisis answer."""
 NEAR_MISS_GATE: Final = 0
 """Crisis screens allowed on the near-miss set (calm messages with crisis-like words)."""
-FIRST_SCREEN_GATE: Final = 0.331
-"""Overall first-screen rate (non-crisis messages) below this fails. Set to the rate
-measured when the figure was introduced; issue 11 targets 0.80 once the screens are
-rewritten to put the action first: raise it as the content improves, never lower it."""
+FIRST_SCREEN_GATE: Final = 0.962
+"""Overall first-screen rate (non-crisis messages) below this fails. It was 0.331
+(97/293) when the figure was introduced; the "action first" rewrite of the start
+steps (issue 11 §2, target 0.80) reached 0.963 (285/296): raise it as the content
+improves, never lower it."""
 
 
 @dataclass

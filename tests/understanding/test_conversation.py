@@ -162,7 +162,7 @@ def test_a_typed_number_and_a_typed_yes_pick_buttons(menu: Driver) -> None:
     menu.command("/menu")
     _choose(menu, lambda c: c.flow == "entraide")
     menu.write("2")
-    assert menu.state.node == "entraide/types"
+    assert menu.state.node == "entraide/qui"
 
 
 # --- typed commands ---------------------------------------------------------------------
@@ -421,7 +421,6 @@ def test_a_clear_route_wins_over_a_failed_department_answer(real_bundle: Bundle)
 def test_the_department_question_of_another_flow(real_bundle: Bundle) -> None:
     driver = _at_menu(real_bundle)
     driver.write("un patient m'a agressé")
-    _choose(driver, lambda c: c.to == "apres")
     _choose(driver, lambda c: c.to == "ordre")
     assert driver.state.awaiting == "violences_contre_kine/ordre_departement"
     driver.write("13008")
