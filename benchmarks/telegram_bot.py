@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import compileall
 import contextlib
 import json
 import os
@@ -237,7 +238,11 @@ async def one_run(
             try:
                 first = await first_call(fake, "getUpdates", 0)
                 start_cpu = cpu_seconds(process.pid)
-                result = await drive(fake, process.pid, bot, users, rounds)
+                if users:
+                    result = await drive(fake, process.pid, bot, users, rounds)
+                else:  # --start-only
+                    nan = float("nan")
+                    result = RunResult(bot, 0, 0, nan, nan, nan, nan, nan, nan, 0.0, 0.0, 0)
             except BaseException:
                 process.kill()
                 await process.wait()
@@ -317,11 +322,13 @@ def table(users: int, results: Sequence[RunResult]) -> str:
     runs = sum(r.bot == "ours" for r in results)
     turns = statistics.median(r.turns for r in results if r.bot == "ours")
     lines = [
-        f"\n{users} users, {runs} alternated runs of each bot, {turns:.0f} turns per run "
+        f"\n{users or 'no'} users, {runs} alternated runs of each bot, {turns:.0f} turns per run "
         "(medians)",
         "| figure | this bot | bare bot | ratio |", "|---|---|---|---|",
     ]
     for key, label, fmt in FIGURES:
+        if not users and not key.startswith("start"):
+            continue
         ours, bare = median("ours", key), median("bare", key)
         ratio = f"{ours / bare:.2f}" if bare else ""
         lines.append(f"| {label} | {fmt.format(ours)} | {fmt.format(bare)} | {ratio} |")
@@ -330,7 +337,8 @@ def table(users: int, results: Sequence[RunResult]) -> str:
 
 def describe(result: RunResult) -> str:
     parts = [f"{result.bot:>4} {result.users:>3} users:"]
-    parts += [f"{key}={fmt.format(getattr(result, key))}" for key, _, fmt in FIGURES]
+    parts += [f"{key}={fmt.format(getattr(result, key))}" for key, _, fmt in FIGURES
+              if result.users or key.startswith("start")]
     if result.unanswered:
         parts.append(f"UNANSWERED={result.unanswered}")
     if result.errors:
@@ -362,12 +370,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=None,
                         help="people per slot, one after the other (default 3)")
     parser.add_argument("--quick", action="store_true", help="10 users, 1 run, 1 round")
+    parser.add_argument("--start-only", action="store_true",
+                        help="only measure the start (no users), 10 runs unless --runs")
     parser.add_argument("--profile", type=Path, default=None,
                         help="run our bot under cProfile, .prof files in this folder")
     parser.add_argument("--json", type=Path, default=None, help="write every run here")
     args = parser.parse_args(argv)
-    args.users = args.users or ([10] if args.quick else [10, 50])
-    args.runs = args.runs or (1 if args.quick else 3)
+    args.users = [0] if args.start_only else args.users or ([10] if args.quick else [10, 50])
+    args.runs = args.runs or (1 if args.quick else 10 if args.start_only else 3)
     args.rounds = args.rounds or (1 if args.quick else 3)
     return args
 
@@ -381,6 +391,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     say(f"{platform.python_implementation()} {platform.python_version()}, "
         f"{os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
         f"{len(CONVERSATION)} turns per person")
+    # An installed package has its bytecode compiled; this checkout may not (and
+    # PYTHONDONTWRITEBYTECODE may be set): compile it, or every start would pay for it.
+    compileall.compile_dir(ROOT / "bot", quiet=1)
     results = asyncio.run(main_async(args, say))
     if args.json is not None:
         args.json.write_text(json.dumps([asdict(r) for r in results], indent=1) + "\n")
