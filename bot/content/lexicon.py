@@ -19,14 +19,13 @@ is never answered without it: at worst the first such message waits for the load
 
 from __future__ import annotations
 
-import gzip
-import json
 import logging
 import threading
 import unicodedata
 from collections.abc import Iterable, Iterator, Set
 from functools import lru_cache
-from importlib import resources
+from importlib.util import find_spec
+from pathlib import Path
 from typing import Final, TypeVar
 
 log = logging.getLogger(__name__)
@@ -61,13 +60,22 @@ def _keys(text: str) -> list[str]:
     quotes; anything else falls back to the JSON parser.
     """
     if "\\" in text:
+        import json
+
         return list(json.loads(text))
     return text.split('"')[1::2]
 
 
 def _load() -> frozenset[str]:
+    """Read and fold the list (in the loading thread: even its imports stay off the start;
+    the file is found without importing pyspellchecker or ``importlib.resources``)."""
+    import gzip
+
     try:
-        raw = (resources.files(PACKAGE) / RESOURCE).read_bytes()
+        spec = find_spec(PACKAGE)
+        if spec is None or spec.origin is None:
+            raise ModuleNotFoundError(PACKAGE)
+        raw = (Path(spec.origin).parent / RESOURCE).read_bytes()
         return _fold_all(_keys(gzip.decompress(raw).decode("utf-8")))
     except (ModuleNotFoundError, OSError, ValueError) as exc:  # pragma: no cover - install fault
         log.error("French word list unavailable (%s): typo tolerance is unguarded", exc)
