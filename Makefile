@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: chat test check lint typecheck eval bench clean studio preview
+.PHONY: chat test check lint typecheck eval bench bench-telegram clean studio preview
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is required"'
@@ -43,6 +43,10 @@ eval: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/routing.py
+
+# This bot against a bare python-telegram-bot bot on the fake Bot API (ARGS="--quick").
+bench-telegram: $(VENV)/.installed-dev
+	$(BIN)/python benchmarks/telegram_bot.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache artefacts build/preview

@@ -18,14 +18,23 @@ import getpass
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, Settings
-from bot.content.bundle import Bundle
-from bot.content.report import report
-from bot.studio.commands import add_commands as add_studio_commands
 from bot.validation import advice_report, load_or_report, validate
 
+if TYPE_CHECKING:
+    from bot.content.bundle import Bundle
+
 log = logging.getLogger("bot")
+
+STUDIO_COMMANDS = {
+    "studio": "the staff studio: a local web page, live",
+    "preview": "the studio's pages as static HTML files",
+    "map": "print the flow diagrams (Mermaid, in Markdown)",
+}
+"""Registered by :mod:`bot.studio.commands`, imported only when one of them (or help) is
+asked for: ``entraide run`` and ``chat`` start without the studio."""
 
 
 def setup_logging(level: str = "WARNING") -> None:
@@ -36,6 +45,8 @@ def setup_logging(level: str = "WARNING") -> None:
 
 
 def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.content.report import report
+
     flows = Path(args.flows) if args.flows else settings.flows_dir
     knowledge = Path(args.knowledge) if args.knowledge else settings.knowledge_dir
     result = validate(flows, knowledge)
@@ -139,7 +150,7 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
     return run_eval(settings, args)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="entraide", description="Entraide Kiné")
     parser.add_argument("--log-level", default=None, help="DEBUG, INFO, WARNING (default)")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -165,12 +176,19 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--cases", default=None, help="labelled cases file")
     evaluate.add_argument("--near-misses", default=None, help="near-miss cases file")
     evaluate.set_defaults(func=cmd_eval)
-    add_studio_commands(sub)
+    words = set(sys.argv[1:] if argv is None else argv)
+    if words & {*STUDIO_COMMANDS, "-h", "--help"}:
+        from bot.studio.commands import add_commands
+
+        add_commands(sub)
+    else:  # named for the usage line; never chosen, since none of them was typed
+        for name, description in STUDIO_COMMANDS.items():
+            sub.add_parser(name, help=description)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser(argv).parse_args(argv)
     setup_logging(args.log_level or "WARNING")
     try:
         settings = Settings.from_env()

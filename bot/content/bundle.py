@@ -17,7 +17,7 @@ from bot.understanding.departments import Department as PlainDepartment
 from bot.understanding.departments import DepartmentResolver
 from bot.understanding.router import Router, Target
 
-from .lexicon import common_words
+from .lexicon import background_words
 from .models import Department, Flow, Interface, Node, Resource, Simulator, Understanding
 
 
@@ -97,7 +97,7 @@ class Bundle:
         """Crisis detector from the staff-editable expressions."""
         expressions = [*self.understanding.crisis.keywords, *self.understanding.crisis.examples]
         return CrisisDetector(
-            expressions, self.understanding.crisis_exceptions, words=common_words()
+            expressions, self.understanding.crisis_exceptions, words=background_words()
         )
 
     @cached_property

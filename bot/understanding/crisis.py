@@ -180,9 +180,10 @@ class CrisisDetector:
     def _as_typed(
         self, typed: list[str], found: dict[str, list[tuple[int, float]]]
     ) -> dict[str, list[tuple[int, float]]]:
-        """Drop inexact matches of typed words that are real words in their own right."""
-        if not self._words:
-            return found
+        """Drop inexact matches of typed words that are real words in their own right.
+
+        The lexicon is only asked about inexact matches (it may still be loading: see
+        :func:`bot.content.lexicon.background_words`)."""
         kept: dict[str, list[tuple[int, float]]] = {}
         for word, positions in found.items():
             real = [
