@@ -79,15 +79,16 @@ def cmd_schema(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
     from bot.channels.console import chat
     from bot.service import Conversations, utcnow
+    from bot.storage.base import StorageError
     from bot.storage.pseudonym import load_secret
-    from bot.storage.sqlite import StorageError, Store
+    from bot.storage.sqlite import SqliteStore
 
     result = load_or_report(settings)
     if result.bundle is None:
         return 1
 
     async def session() -> None:
-        store = Store(settings.db_path, settings.retention)
+        store = SqliteStore(settings.db_path, settings.retention)
         await store.open()
         try:
             await store.purge(utcnow())

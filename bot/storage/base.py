@@ -167,9 +167,13 @@ class Store(Protocol):
         """
         ...
 
-    async def delivered(self, entry: OutboxEntry, message_id: int, now: dt.datetime) -> None:
+    async def delivered(
+        self, entry: OutboxEntry, message_id: int | None, now: dt.datetime
+    ) -> None:
         """Telegram accepted ``entry``: remove it, and remember ``message_id`` for
-        ``/effacer`` (unless the chat was forgotten meanwhile)."""
+        ``/effacer`` (unless the chat was forgotten meanwhile, or the entry was queued
+        after ``forget`` in its turn). ``message_id`` None: the payload made no message
+        (a deletion, say)."""
         ...
 
     async def failed(self, entry: OutboxEntry, retry_at: dt.datetime) -> None:

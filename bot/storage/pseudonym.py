@@ -25,10 +25,16 @@ def load_secret(db_path: str, env_value: str | None) -> bytes:
         return secrets.token_bytes(32)
     key_file = Path(db_path).with_name(Path(db_path).name + ".key")
     if key_file.exists():
+        key_file.chmod(0o600)  # owner only, even if someone loosened it
         return bytes.fromhex(key_file.read_text(encoding="ascii").strip())
     key = secrets.token_bytes(32)
     key_file.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    old_umask = os.umask(0o077)
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    finally:
+        os.umask(old_umask)
+    os.fchmod(fd, 0o600)
     with os.fdopen(fd, "w", encoding="ascii") as handle:
         handle.write(key.hex())
     log.info("created a new pseudonym key beside the database")

@@ -1,126 +1,116 @@
-"""SQLite storage: conversation states, handled updates, anonymous counters.
+"""SQLite storage (the default backend): one file beside the bot, one process.
 
-What is stored, and why it is the minimum: a pseudonym (keyed hash), the
-conversation state (node names and structured answers, never message text), the
-ids of updates already handled (so a re-delivered update is processed once), the
-ids of recent messages (so ``/effacer`` can delete them), and counters per day,
-flow and outcome that are linked to nobody. Inactive conversations expire.
+What is stored and why is described in :mod:`bot.storage.base`; the schema and its
+migrations are in :mod:`bot.storage.sqlite_schema`, the functions that run in the database
+thread in :mod:`bot.storage.sqlite_queries`.
+
+How it runs: one ``sqlite3`` connection owned by one dedicated worker thread. Every
+operation is a single function run in that thread (one hop from the event loop), and every
+write is one ``BEGIN IMMEDIATE`` transaction inside that function, so transactions never
+interleave. A turn costs two hops: one to read (is the update new? the state), one to write
+everything the turn decided. (aiosqlite, used before, costs one hop per statement and per
+fetch: about eight per turn.)
+
+Erasure: ``secure_delete`` makes SQLite overwrite deleted content with zeros, and after an
+erasure (``forget``, ``purge``) a ``wal_checkpoint(TRUNCATE)`` copies the zeroed pages into
+the main file and empties the ``-wal``, so nothing erased can be read back from any file.
+The database, ``-wal`` and ``-shm`` files are created with mode 0600.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import functools
 import logging
 import sqlite3
-from collections.abc import Callable, Coroutine, Iterable
-from dataclasses import dataclass
+import weakref
+from collections.abc import AsyncIterator, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import aiosqlite
+from . import sqlite_queries as queries
+from .base import (
+    RECENT_MESSAGES_KEPT,
+    Counter,
+    OutboxEntry,
+    Purged,
+    StorageError,
+    StorageUnavailable,
+)
+
+if TYPE_CHECKING:
+    from .base import Store, TurnTransaction
+
+__all__ = ["Counter", "SqliteStore", "StorageError", "StorageUnavailable"]
 
 log = logging.getLogger(__name__)
 
-SCHEMA = [
-    # version 1
-    """
-    CREATE TABLE conversations (
-        pseudonym TEXT PRIMARY KEY,
-        state TEXT NOT NULL,
-        updated_at TEXT NOT NULL
-    );
-    CREATE TABLE handled_updates (
-        pseudonym TEXT NOT NULL,
-        update_id INTEGER NOT NULL,
-        handled_at TEXT NOT NULL,
-        PRIMARY KEY (pseudonym, update_id)
-    );
-    CREATE TABLE recent_messages (
-        pseudonym TEXT NOT NULL,
-        message_id INTEGER NOT NULL,
-        sent_at TEXT NOT NULL,
-        PRIMARY KEY (pseudonym, message_id)
-    );
-    CREATE TABLE counters (
-        day TEXT NOT NULL,
-        flow TEXT NOT NULL,
-        outcome TEXT NOT NULL,
-        count INTEGER NOT NULL,
-        PRIMARY KEY (day, flow, outcome)
-    );
-    """,
-]
-
-HANDLED_UPDATES_KEPT = dt.timedelta(days=2)
-"""Telegram keeps undelivered updates 24 h; remembering 48 h is enough to dedupe."""
-RECENT_MESSAGES_KEPT = dt.timedelta(hours=48)
-"""The Bot API lets a bot delete messages of a private chat for 48 h."""
-
-
-class StorageError(Exception):
-    """The database cannot be used; the message says what to do."""
-
-
-@dataclass(frozen=True)
-class Counter:
-    """One anonymous statistic."""
-
-    day: str
-    flow: str
-    outcome: str
-    count: int
-
-
-def _is_corruption(exc: Exception) -> bool:
-    """A damaged or foreign file, as opposed to a path that cannot be opened."""
-    if isinstance(exc, StorageError):
-        return True
-    text = str(exc).lower()
-    return "not a database" in text or "malformed" in text or "corrupt" in text
-
-
-def _iso(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
-
-
-P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def _one_writer(
-    method: Callable[Concatenate[Store, P], Coroutine[Any, Any, R]],
-) -> Callable[Concatenate[Store, P], Coroutine[Any, Any, R]]:
-    """One transaction at a time on the shared connection.
+class _Turn:
+    """The :class:`~bot.storage.base.TurnTransaction` of SQLite: writes are buffered here
+    and applied by one function in the database thread when the turn ends."""
 
-    Concurrent users (the Telegram channel) would otherwise nest ``BEGIN`` on it ("cannot
-    start a transaction within a transaction"), and the failing call's ``ROLLBACK`` would
-    undo the other user's writes.
-    """
+    def __init__(self, duplicate: bool, state: str | None) -> None:
+        self._duplicate = duplicate
+        self._state = state
+        self.ops: list[queries.Op] = []
 
-    @functools.wraps(method)
-    async def serialised(store: Store, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        async with store._writing:
-            return await method(store, *args, **kwargs)
+    @property
+    def duplicate(self) -> bool:
+        return self._duplicate
 
-    return serialised
+    async def load(self) -> str | None:
+        return self._state
+
+    def save(self, state: str) -> None:
+        self.ops.append(("save", state))
+
+    def forget(self) -> None:
+        self.ops.append(("forget",))
+
+    def count(self, flow: str, outcome: str) -> None:
+        self.ops.append(("count", flow, outcome))
+
+    def send(self, address: str, payload: str) -> None:
+        self.ops.append(("send", address, payload))
+
+    def remember(self, message_ids: Sequence[int]) -> None:
+        self.ops.append(("remember", tuple(message_ids)))
 
 
-class Store:
-    """One writer connection; every write in an explicit ``BEGIN IMMEDIATE`` transaction."""
+class SqliteStore:
+    """:class:`~bot.storage.base.Store` on one SQLite file (or ``:memory:``)."""
 
     def __init__(self, path: str, retention: dt.timedelta) -> None:
         self.path = path
         self.retention = retention
-        self._db: aiosqlite.Connection | None = None
-        self._writing = asyncio.Lock()
+        self._db: sqlite3.Connection | None = None
+        self._thread: ThreadPoolExecutor | None = None
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
-    @property
-    def db(self) -> aiosqlite.Connection:
-        if self._db is None:
+    def describe(self) -> str:
+        return f"SQLite {self.path}"
+
+    # -- the database thread --------------------------------------------------------
+
+    async def _call(self, function: Callable[..., R], *args: Any) -> R:
+        """Run ``function(db, *args)`` in the database thread; sqlite errors → StorageError."""
+        if self._db is None or self._thread is None:
             raise StorageError("the store is not open")
-        return self._db
+        db = self._db
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._thread, function, db, *args)
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise StorageUnavailable(f"the database {self.path} is busy: {exc}") from exc
+            raise StorageError(f"database {self.path}: {exc}") from exc
+        except sqlite3.Error as exc:
+            raise StorageError(f"database {self.path}: {exc}") from exc
 
     async def open(self) -> None:
         """Open, check integrity, migrate. A corrupt file is moved aside, never deleted.
@@ -128,36 +118,26 @@ class Store:
         Only a file that is not, or no longer, a valid database is moved aside; a path
         that cannot be opened at all (missing permission, a directory) is an error to fix.
         """
+        if self._db is not None:
+            return
+        thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
+        loop = asyncio.get_running_loop()
         try:
-            await self._connect()
-        except (sqlite3.DatabaseError, StorageError) as exc:
-            if self.path == ":memory:" or not _is_corruption(exc):
-                raise StorageError(f"cannot open the database {self.path}: {exc}") from exc
-            aside = self._move_aside()
-            log.error(
-                "database %s is unreadable (%s); moved to %s and starting with a new one",
-                self.path,
-                exc,
-                aside,
-            )
-            await self._connect()
-
-    async def _connect(self) -> None:
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        db = await aiosqlite.connect(self.path, timeout=10.0, isolation_level=None)
-        try:
-            await db.execute("PRAGMA busy_timeout = 10000")
-            row = await (await db.execute("PRAGMA quick_check")).fetchone()
-            if row is None or row[0] != "ok":
-                raise StorageError(f"integrity check failed: {row[0] if row else 'no answer'}")
-            await db.execute("PRAGMA journal_mode = WAL")
-            await db.execute("PRAGMA synchronous = FULL")
-            await self._migrate(db)
+            try:
+                db = await loop.run_in_executor(thread, queries.connect, self.path)
+            except (sqlite3.DatabaseError, OSError) as exc:
+                if self.path == ":memory:" or not queries.is_corruption(exc):
+                    raise StorageError(f"cannot open the database {self.path}: {exc}") from exc
+                aside = self._move_aside()
+                log.error(
+                    "database %s is unreadable (%s); moved to %s and starting with a new one",
+                    self.path, exc, aside,
+                )
+                db = await loop.run_in_executor(thread, queries.connect, self.path)
         except BaseException:
-            await db.close()
+            thread.shutdown(wait=False)
             raise
-        self._db = db
+        self._db, self._thread = db, thread
 
     def _move_aside(self) -> str:
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
@@ -168,153 +148,132 @@ class Store:
                 source.rename(aside + suffix)
         return aside
 
-    @staticmethod
-    async def _migrate(db: aiosqlite.Connection) -> None:
-        row = await (await db.execute("PRAGMA user_version")).fetchone()
-        version = int(row[0]) if row else 0
-        for number, script in enumerate(SCHEMA[version:], start=version + 1):
-            await db.execute("BEGIN IMMEDIATE")
-            try:
-                for statement in filter(str.strip, script.split(";")):
-                    await db.execute(statement)
-                await db.execute(f"PRAGMA user_version = {number}")
-                await db.execute("COMMIT")
-            except BaseException:
-                await db.execute("ROLLBACK")
-                raise
-
     async def close(self) -> None:
-        if self._db is not None:
-            await self._db.close()
-            self._db = None
+        db, thread = self._db, self._thread
+        self._db = self._thread = None
+        if db is not None and thread is not None:
+            await asyncio.get_running_loop().run_in_executor(thread, db.close)
+            thread.shutdown(wait=True)
 
-    # -- conversations -----------------------------------------------------
+    async def healthy(self) -> bool:
+        try:
+            return bool(await self._call(lambda db: db.execute("SELECT 1").fetchone()))
+        except StorageError:
+            return False
+
+    # -- turns ------------------------------------------------------------------------
+
+    def _lock(self, pseudonym: str) -> asyncio.Lock:
+        lock = self._locks.get(pseudonym)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[pseudonym] = lock
+        return lock
+
+    def turn(
+        self, pseudonym: str, update_id: int | None, now: dt.datetime
+    ) -> AbstractAsyncContextManager[TurnTransaction]:
+        return self._turn(pseudonym, update_id, now)
+
+    @asynccontextmanager
+    async def _turn(
+        self, pseudonym: str, update_id: int | None, now: dt.datetime
+    ) -> AsyncIterator[TurnTransaction]:
+        async with self._lock(pseudonym):
+            duplicate, state = await self._call(queries.begin, pseudonym, update_id)
+            tx = _Turn(duplicate, state)
+            yield tx
+            if duplicate or (not tx.ops and update_id is None):
+                return
+            try:
+                ops = queries.mark_forgotten_sends(tx.ops)
+                await self._call(queries.commit, pseudonym, update_id, now, ops)
+            except queries.AlreadyClaimed:
+                log.warning("update %d was claimed by another turn meanwhile; ignored", update_id)
 
     async def load(self, pseudonym: str) -> str | None:
-        """The stored state of a conversation, or None."""
-        cursor = await self.db.execute(
-            "SELECT state FROM conversations WHERE pseudonym = ?", (pseudonym,)
-        )
-        row = await cursor.fetchone()
-        return str(row[0]) if row else None
+        _, state = await self._call(queries.begin, pseudonym, None)
+        return state
 
-    async def already_handled(self, pseudonym: str, update_id: int) -> bool:
-        cursor = await self.db.execute(
-            "SELECT 1 FROM handled_updates WHERE pseudonym = ? AND update_id = ?",
-            (pseudonym, update_id),
-        )
-        return await cursor.fetchone() is not None
+    # -- delivery ---------------------------------------------------------------------
 
-    @_one_writer
-    async def save(
-        self,
-        pseudonym: str,
-        state: str | None,
-        now: dt.datetime,
-        *,
-        update_id: int | None = None,
-        counters: Iterable[tuple[str, str]] = (),
+    async def claim(
+        self, owner: str, now: dt.datetime, lease: dt.timedelta, limit: int
+    ) -> list[OutboxEntry]:
+        return await self._call(queries.claim, owner, now, lease, limit)
+
+    async def delivered(
+        self, entry: OutboxEntry, message_id: int | None, now: dt.datetime
     ) -> None:
-        """Save a turn atomically: state, handled update id and counters together.
+        await self._call(queries.delivered, entry.id, message_id, now)
 
-        ``state=None`` records the update and counters without keeping a conversation
-        (after ``/oubli``).
-        """
-        day = now.astimezone(dt.UTC).date().isoformat()
-        await self.db.execute("BEGIN IMMEDIATE")
-        try:
-            if state is not None:
-                await self.db.execute(
-                    "INSERT INTO conversations (pseudonym, state, updated_at) VALUES (?, ?, ?) "
-                    "ON CONFLICT(pseudonym) DO UPDATE SET state = excluded.state, "
-                    "updated_at = excluded.updated_at",
-                    (pseudonym, state, _iso(now)),
+    async def failed(self, entry: OutboxEntry, retry_at: dt.datetime) -> None:
+        def run(db: sqlite3.Connection) -> None:
+            with queries.Write(db):
+                db.execute(
+                    "UPDATE outbox SET attempts = attempts + 1, not_before = ? WHERE id = ?",
+                    (queries.iso(retry_at), entry.id),
                 )
-            if update_id is not None:
-                await self.db.execute(
-                    "INSERT OR IGNORE INTO handled_updates VALUES (?, ?, ?)",
-                    (pseudonym, update_id, _iso(now)),
+
+        await self._call(run)
+
+    async def drop(self, entry: OutboxEntry) -> None:
+        def run(db: sqlite3.Connection) -> None:
+            with queries.Write(db):
+                db.execute("DELETE FROM outbox WHERE id = ?", (entry.id,))
+
+        await self._call(run)
+
+    async def drop_chat(self, chat: str) -> int:
+        def run(db: sqlite3.Connection) -> int:
+            with queries.Write(db):
+                return int(db.execute("DELETE FROM outbox WHERE chat = ?", (chat,)).rowcount)
+
+        return await self._call(run)
+
+    async def release(self, owner: str, chats: Sequence[str]) -> None:
+        def run(db: sqlite3.Connection) -> None:
+            with queries.Write(db):
+                db.executemany(
+                    "DELETE FROM outbox_leases WHERE owner = ? AND chat = ?",
+                    [(owner, chat) for chat in chats],
                 )
-            for flow, outcome in counters:
-                await self.db.execute(
-                    "INSERT INTO counters VALUES (?, ?, ?, 1) ON CONFLICT(day, flow, outcome) "
-                    "DO UPDATE SET count = count + 1",
-                    (day, flow, outcome),
-                )
-            await self.db.execute("COMMIT")
-        except BaseException:
-            await self.db.execute("ROLLBACK")
-            raise
 
-    @_one_writer
-    async def forget(self, pseudonym: str) -> None:
-        """Erase everything stored about one user (counters are linked to nobody)."""
-        await self.db.execute("BEGIN IMMEDIATE")
-        try:
-            for table in ("conversations", "handled_updates", "recent_messages"):
-                await self.db.execute(f"DELETE FROM {table} WHERE pseudonym = ?", (pseudonym,))  # noqa: S608
-            await self.db.execute("COMMIT")
-        except BaseException:
-            await self.db.execute("ROLLBACK")
-            raise
+        await self._call(run)
 
-    @_one_writer
-    async def purge(self, now: dt.datetime) -> int:
-        """Delete expired conversations and old bookkeeping; returns conversations removed."""
-        await self.db.execute("BEGIN IMMEDIATE")
-        try:
-            cursor = await self.db.execute(
-                "DELETE FROM conversations WHERE updated_at < ?", (_iso(now - self.retention),)
-            )
-            removed = cursor.rowcount
-            await self.db.execute(
-                "DELETE FROM handled_updates WHERE handled_at < ?",
-                (_iso(now - HANDLED_UPDATES_KEPT),),
-            )
-            await self.db.execute(
-                "DELETE FROM recent_messages WHERE sent_at < ?", (_iso(now - RECENT_MESSAGES_KEPT),)
-            )
-            await self.db.execute("COMMIT")
-        except BaseException:
-            await self.db.execute("ROLLBACK")
-            raise
-        if removed:
-            log.info("expired %d inactive conversation(s)", removed)
-        return int(removed)
-
-    # -- recent message ids (for /effacer) ------------------------------------
-
-    @_one_writer
-    async def remember_messages(self, pseudonym: str, ids: Iterable[int], now: dt.datetime) -> None:
-        rows = [(pseudonym, i, _iso(now)) for i in ids]
-        if not rows:
-            return
-        await self.db.execute("BEGIN IMMEDIATE")
-        try:
-            await self.db.executemany(
-                "INSERT OR IGNORE INTO recent_messages VALUES (?, ?, ?)", rows
-            )
-            await self.db.execute("COMMIT")
-        except BaseException:
-            await self.db.execute("ROLLBACK")
-            raise
+    # -- the rest -----------------------------------------------------------------------
 
     async def recent_messages(self, pseudonym: str, now: dt.datetime) -> list[int]:
-        cursor = await self.db.execute(
-            "SELECT message_id FROM recent_messages WHERE pseudonym = ? AND sent_at >= ? "
-            "ORDER BY message_id",
-            (pseudonym, _iso(now - RECENT_MESSAGES_KEPT)),
-        )
-        return [int(row[0]) for row in await cursor.fetchall()]
+        def run(db: sqlite3.Connection) -> list[int]:
+            rows = db.execute(
+                "SELECT message_id FROM recent_messages WHERE pseudonym = ? AND sent_at >= ? "
+                "ORDER BY message_id",
+                (pseudonym, queries.iso(now - RECENT_MESSAGES_KEPT)),
+            ).fetchall()
+            return [int(r[0]) for r in rows]
 
-    # -- statistics ------------------------------------------------------------
+        return await self._call(run)
+
+    async def purge(self, now: dt.datetime) -> Purged:
+        purged = await self._call(queries.purge, now, self.retention)
+        if purged.conversations:
+            log.info("expired %d inactive conversation(s)", purged.conversations)
+        return purged
 
     async def counters(self, since: dt.date) -> list[Counter]:
-        cursor = await self.db.execute(
-            "SELECT day, flow, outcome, count FROM counters WHERE day >= ? "
-            "ORDER BY day, flow, outcome",
-            (since.isoformat(),),
-        )
-        return [
-            Counter(str(r[0]), str(r[1]), str(r[2]), int(r[3])) for r in await cursor.fetchall()
-        ]
+        def run(db: sqlite3.Connection) -> list[Counter]:
+            rows = db.execute(
+                "SELECT day, flow, outcome, count FROM counters WHERE day >= ? "
+                "ORDER BY day, flow, outcome",
+                (since.isoformat(),),
+            ).fetchall()
+            return [Counter(str(r[0]), str(r[1]), str(r[2]), int(r[3])) for r in rows]
+
+        return await self._call(run)
+
+
+if TYPE_CHECKING:
+
+    def _conforms(path: str) -> Store:
+        """mypy proves here that SqliteStore implements the seam."""
+        return SqliteStore(path, dt.timedelta(days=1))

@@ -15,7 +15,7 @@ from tg_harness import RunningBot, load_bundle, plain, running_bot
 from bot.channels.telegram import runner as runner_module
 from bot.channels.telegram.render import render_replies
 from bot.scenarios import Driver
-from bot.storage.sqlite import Store
+from bot.storage.sqlite import SqliteStore
 from tests.fakes.fake_bot_api import FAKE_TOKEN, FakeBotApi
 
 BUNDLE = load_bundle()
@@ -97,7 +97,7 @@ async def test_an_unexpected_failure_still_answers_with_the_crisis_numbers(
     assert any("update failed: StorageError" in r.getMessage() for r in caplog.records)
 
 
-def _store_of(bot: RunningBot) -> Store:
+def _store_of(bot: RunningBot) -> SqliteStore:
     [handler] = bot.app.handlers[0]
     channel = handler.callback.__self__  # type: ignore[attr-defined]
     return channel.store  # type: ignore[no-any-return]
@@ -311,11 +311,12 @@ async def test_expired_conversations_are_purged_at_start(
     fake_bot_api: FakeBotApi, tmp_path: Path
 ) -> None:
     db = tmp_path / "bot.db"
-    store = Store(str(db), dt.timedelta(days=30))
+    store = SqliteStore(str(db), dt.timedelta(days=30))
     await store.open()
     old = dt.datetime.now(dt.UTC) - dt.timedelta(days=31)
-    await store.save("ancien", '{"schema_version": 1}', old)
-    await store.save("recent", '{"schema_version": 1}', dt.datetime.now(dt.UTC))
+    for who, when in (("ancien", old), ("recent", dt.datetime.now(dt.UTC))):
+        async with store.turn(who, None, when) as tx:
+            tx.save('{"schema_version": 1}')
     await store.close()
     async with running_bot(fake_bot_api, db):
         pass

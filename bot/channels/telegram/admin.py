@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Final
 
 from bot.content.bundle import Bundle
-from bot.storage.sqlite import Counter
+from bot.storage.base import Counter
 
 from .render import PLAIN, Outgoing, Run, markup_runs, split_runs, to_html, to_plain
 

@@ -31,8 +31,9 @@ from telegram.ext import Application, ApplicationBuilder, TypeHandler
 from bot.content.bundle import Bundle
 from bot.content.source import ContentSource
 from bot.service import utcnow
+from bot.storage.base import Store
 from bot.storage.pseudonym import load_secret
-from bot.storage.sqlite import Store
+from bot.storage.sqlite import SqliteStore
 from bot.validation import validate
 
 from .handlers import CHANNEL_COMMANDS, TelegramChannel
@@ -135,7 +136,7 @@ def build_application(
     protect_logs(settings.token)
     bundle.warm_up()
     base = settings.base
-    store = store or Store(base.db_path, base.retention)
+    store = store or SqliteStore(base.db_path, base.retention)
     channel = TelegramChannel(settings, bundle, store, load_secret(base.db_path, base.secret))
     source = ContentSource(base.flows_dir, base.knowledge_dir, bundle, validate)
     lifecycle = Lifecycle(channel, source)

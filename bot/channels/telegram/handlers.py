@@ -41,11 +41,11 @@ from telegram.constants import ChatType
 
 from bot.content.bundle import Bundle
 from bot.content.keys import COMMANDS
-from bot.engine.events import Command, Event, Press, Resume, Start, Text
+from bot.engine.events import Command, Event, Press, Start, Text
 from bot.engine.replies import Action
 from bot.engine.replies import Message as Reply
 from bot.service import Conversations
-from bot.storage.sqlite import Store
+from bot.storage.base import Store
 
 from . import admin
 from .render import Outgoing, render_replies
@@ -213,26 +213,23 @@ class TelegramChannel:
     async def _turn(
         self, chat_id: int, pseudo: str, event: Event, update_id: int, incoming: list[int]
     ) -> None:
-        turn = await self.conversations.handle(pseudo, event, update_id=update_id)
+        turn = await self.conversations.handle(
+            pseudo, event, update_id=update_id, never_silent=True  # e.g. typed "au revoir"
+        )
         if turn.duplicate:
             return
         if Action.ERASE_CHAT in turn.actions:
-            await self._erase(chat_id, pseudo, incoming)
+            await self._erase(chat_id, turn.erase, incoming)
             incoming = []
-            turn = await self.conversations.handle(pseudo, Command(ERASE_COMMAND))
-        if not any(isinstance(r, Reply) for r in turn.replies):
-            turn = await self.conversations.handle(pseudo, Resume())  # e.g. typed "au revoir"
         delivery = await self.sender.send(chat_id, render_replies(turn.replies))
         if Action.FORGET not in turn.actions:  # after /oubli, keep nothing at all
             await self._remember(pseudo, [*incoming, *delivery.sent_ids])
         log.debug("turn %s for %s: %d message(s) sent", type(event).__name__, pseudo[:8],
                   len(delivery.sent_ids))
 
-    async def _erase(self, chat_id: int, pseudo: str, incoming: Sequence[int]) -> None:
-        """Delete what Telegram lets us delete, then forget the conversation (see module doc)."""
-        ids = await self.store.recent_messages(pseudo, self.conversations.clock())
+    async def _erase(self, chat_id: int, ids: Sequence[int], incoming: Sequence[int]) -> None:
+        """Delete what Telegram lets us delete (the service already forgot the conversation)."""
         batches = await self.sender.delete(chat_id, [*ids, *incoming])
-        await self.store.forget(pseudo)
         log.info("chat erased on request: %d message(s) in %d batch(es)",
                  len(ids) + len(incoming), batches)
 
@@ -258,7 +255,7 @@ class TelegramChannel:
     async def _remember(self, pseudo: str, ids: Sequence[int]) -> None:
         """Keep message ids for ``/effacer``; a failure here must not cost the user a reply."""
         try:
-            await self.store.remember_messages(pseudo, ids, self.conversations.clock())
+            await self.conversations.remember(pseudo, ids)
         except Exception as exc:
             log.error("could not remember message ids: %s", type(exc).__name__)
 

@@ -25,7 +25,7 @@ from typing import Final
 from telegram.error import Conflict, InvalidToken, TelegramError
 
 from bot.config import ConfigError, Settings
-from bot.storage.sqlite import StorageError
+from bot.storage.base import StorageError
 from bot.validation import load_or_report
 
 from .app import ALLOWED_UPDATES, AnyApplication, build_application
