@@ -100,7 +100,7 @@ async def test_sigterm_drains_updates_in_progress_then_exits(
     code, logged, took = await stop_bot(process)
     assert code == 0, logged
     assert took < 25  # hosts send SIGKILL 30 s after SIGTERM
-    assert len(fake_bot_api.sent_messages(ALICE)) == total  # nothing received was dropped
+    assert len(fake_bot_api.sent_messages(ALICE)) == total, logged  # nothing received was dropped
     assert fake_bot_api.pending_update_ids == []  # and all of it was confirmed to Telegram
     assert "store closed" in logged and "bot stopped" in logged
     assert FAKE_TOKEN not in logged and FAKE_TOKEN.split(":")[1] not in logged
