@@ -176,7 +176,6 @@ class Delivery:
                 entry = queue.popleft()
                 go_on = await self._deliver(entry)
                 self._known.discard(entry.id)
-                self._finished[entry.id] = time.monotonic()
                 if not go_on:
                     break
         except Exception as exc:  # the store failed: the entries stay, a sweep retries
@@ -197,7 +196,7 @@ class Delivery:
             chat_id = self.sealer.open(entry.address)
         except (ValueError, SealError) as exc:
             log.error("outbox entry of %s unreadable (%s); dropped", entry.chat[:8], exc)
-            await self.store.drop(entry)
+            await self._drop(entry)
             return True
         wait = self.pacer.reserve(entry.chat, time.monotonic())
         if wait > 0:
@@ -218,7 +217,12 @@ class Delivery:
                 return await self._failed(entry, call.method, second)
         sent = result.get("message_id") if isinstance(result, dict) else None
         await self.store.delivered(entry, sent if isinstance(sent, int) else None, self.clock())
+        self._finished[entry.id] = time.monotonic()
         return True
+
+    async def _drop(self, entry: OutboxEntry) -> None:
+        await self.store.drop(entry)
+        self._finished[entry.id] = time.monotonic()
 
     async def _failed(self, entry: OutboxEntry, method: str, error: TelegramError) -> bool:
         verdict = judge(error)
@@ -237,13 +241,13 @@ class Delivery:
         if verdict in (Verdict.REFUSED, Verdict.HTML_REFUSED):
             log.warning("%s to %s refused (400: %s); entry dropped", method, chat,
                         error.message[:200])
-            await self.store.drop(entry)
+            await self._drop(entry)
             return True
         delay = backoff(entry.attempts + 1, self.give_up_after)
         if delay is None:
             log.error("%s to %s still failing after %.0f s (%s); entry dropped", method, chat,
                       self.give_up_after, type(error).__name__)
-            await self.store.drop(entry)
+            await self._drop(entry)
             return True
         log.info("%s to %s failed (%s); retrying in %.1f s", method, chat,
                  type(error).__name__, delay)

@@ -244,12 +244,19 @@ class TelegramChannel:
         chat = message.chat
         key = self.conversations.user(GROUP_CHANNEL, chat.id)
         tell = chat.type != ChatType.CHANNEL and key not in self._groups_told
-        lines = self._line("prive_seulement") if tell else []
-        queued = await self._say(update, key, chat.id, lines)
-        if tell and queued:
+        if tell:  # before any await: two members writing at once get one notice
             if len(self._groups_told) >= GROUPS_REMEMBERED:
                 self._groups_told.clear()
             self._groups_told.add(key)
+        lines = self._line("prive_seulement") if tell else []
+        try:
+            queued = await self._say(update, key, chat.id, lines)
+        except BaseException:
+            self._groups_told.discard(key)
+            raise
+        if tell and not queued:
+            self._groups_told.discard(key)  # a duplicate: the first delivery told them
+        if queued:
             log.info("message from a group: told once that only private chats are answered")
         return queued
 
