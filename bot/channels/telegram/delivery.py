@@ -39,7 +39,7 @@ from .pacing import Pacer
 
 log = logging.getLogger(__name__)
 
-LEASE: Final = dt.timedelta(seconds=5)
+LEASE: Final = dt.timedelta(seconds=3)
 """How long a claimed chat stays ours without renewal: a dead process's chats are taken
 over after this."""
 SWEEP_EVERY: Final = 1.0
