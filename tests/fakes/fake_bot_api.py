@@ -164,6 +164,8 @@ class FakeBotApi:
         self._failures: defaultdict[str, deque[ApiError]] = defaultdict(deque)
         self._chat_failures: defaultdict[tuple[str, int], deque[ApiError]] = defaultdict(deque)
         self._held: set[str] = set()
+        self.last_update: JsonDict = {}
+        """The update a user action queued last (to re-deliver it)."""
         self._webhook_routes: list[str] = []
         self._next_route = 0
         self._allowed_updates: list[str] = []
@@ -710,6 +712,8 @@ class FakeBotApi:
         return kind not in DEFAULT_EXCLUDED_UPDATES
 
     def _enqueue(self, update: JsonDict, *, forced: bool = False) -> None:
+        if not forced:
+            self.last_update = update
         self._last_update_id = max(self._last_update_id, int(update["update_id"]))
         self._pending.append(_Pending(update, forced=forced))
         self._pending.sort(key=lambda p: p.update_id)

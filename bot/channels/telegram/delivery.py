@@ -71,11 +71,11 @@ class Delivery:
     def __init__(
         self, store: Store, bot: Bot, sealer: Sealer, *,
         clock: Callable[[], dt.datetime] = utcnow, pacer: Pacer | None = None,
-        give_up_after: float = GIVE_UP_AFTER,
+        give_up_after: float | None = None,
     ) -> None:
         self.store, self.bot, self.sealer, self.clock = store, bot, sealer, clock
         self.pacer = pacer or Pacer()
-        self.give_up_after = give_up_after
+        self.give_up_after = GIVE_UP_AFTER if give_up_after is None else give_up_after
         self.owner = secrets.token_hex(8)
         self._runs: dict[str, tuple[asyncio.Task[None], deque[OutboxEntry]]] = {}
         self._known: set[int] = set()
@@ -199,6 +199,9 @@ class Delivery:
             await self._drop(entry)
             return True
         wait = self.pacer.reserve(entry.chat, time.monotonic())
+        if wait > 0:
+            await asyncio.sleep(wait)
+        wait = self.pacer.overall(time.monotonic())
         if wait > 0:
             await asyncio.sleep(wait)
         params = {"chat_id": chat_id, **call.params}

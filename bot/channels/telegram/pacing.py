@@ -6,8 +6,10 @@ scheduling" form of a token bucket): a chat may send :data:`CHAT_BURST` messages
 then one per :data:`CHAT_INTERVAL`; all chats together one per :data:`GLOBAL_INTERVAL`
 after a burst of :data:`GLOBAL_BURST`.
 
-:meth:`Pacer.reserve` books the earliest moment both limits allow and returns how long to
-wait for it; booking is immediate, so two chats never get the same global slot. Pure
+:meth:`Pacer.reserve` books the chat's next slot and returns how long to wait for it; once
+that wait is over, :meth:`Pacer.overall` books a global slot (at once, unless thirty
+messages went in the last second). Booking in two steps keeps a chat waiting its turn from
+holding global slots that other chats could use meanwhile. Pure
 arithmetic on a monotonic clock: no task, no lock, no I/O. A 429 is not handled here: the
 chat's entries are deferred in the store until ``retry_after`` (:mod:`.delivery`), and
 only that chat waits.
@@ -54,14 +56,19 @@ class Pacer:
         self._chats: dict[str, Bucket] = {}
 
     def reserve(self, chat: str, now: float) -> float:
-        """Book the next message of ``chat``; the seconds to wait before sending it."""
+        """Book the next message of ``chat``; the seconds to wait for the chat's limit."""
         bucket = self._chats.get(chat)
         if bucket is None:
             if len(self._chats) >= FORGET_ABOVE:
                 self._forget_idle(now)
             bucket = self._chats[chat] = Bucket(*self._chat)
-        at = max(bucket.earliest(now), self._global.earliest(now))
+        at = bucket.earliest(now)
         bucket.book(at)
+        return at - now
+
+    def overall(self, now: float) -> float:
+        """Book a slot of the global limit; the seconds to wait for it."""
+        at = self._global.earliest(now)
         self._global.book(at)
         return at - now
 
