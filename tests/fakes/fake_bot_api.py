@@ -17,7 +17,8 @@ Known, deliberate differences with Telegram (all documented where they happen):
 * a bare ``&`` in HTML text is rejected (Telegram keeps it literally), see ``telegram_html``;
 * only ``parse_mode=HTML`` (or none) is implemented; other modes get "unsupported parse_mode";
 * updates are delivered to the webhook one at a time, in order; a failed delivery is retried
-  four times within a second, then dropped (Telegram retries longer, then gives up too).
+  at once, then after 0.05, 0.1, 0.2, 0.4 s, then every 0.5 s while the webhook is set
+  (Telegram backs off further, and gives up after a day).
 
 The rules themselves (limits, error wording) live in ``telegram_rules`` and ``telegram_html``.
 """
@@ -30,7 +31,7 @@ import json
 import socket
 import time
 from collections import defaultdict, deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from types import EllipsisType
 from typing import Any, NamedTuple, Self
@@ -58,7 +59,14 @@ from .telegram_rules import (
 __all__ = ["DELETE_WINDOW_SECONDS", "FAKE_TOKEN", "Call", "ErrorRecord", "FakeBotApi"]
 
 FAKE_TOKEN = "123456789:AAH-fake-token-for-tests-only_abcdefgh"
-_WEBHOOK_RETRY_DELAYS = (0.0, 0.05, 0.1, 0.2, 0.4)  # Telegram retries, then gives up
+_WEBHOOK_RETRY_DELAYS = (0.0, 0.05, 0.1, 0.2, 0.4)
+_WEBHOOK_RETRY_LAST = 0.5  # then every 0.5 s while the webhook is set, as Telegram keeps trying
+
+
+def _webhook_retry_delays() -> Iterator[float]:
+    yield from _WEBHOOK_RETRY_DELAYS
+    while True:
+        yield _WEBHOOK_RETRY_LAST
 
 
 class Call(NamedTuple):
@@ -154,6 +162,12 @@ class FakeBotApi:
         self._open_callbacks: set[str] = set()
         self._commands: dict[tuple[str, str], list[JsonDict]] = {}
         self._failures: defaultdict[str, deque[ApiError]] = defaultdict(deque)
+        self._chat_failures: defaultdict[tuple[str, int], deque[ApiError]] = defaultdict(deque)
+        self._held: set[str] = set()
+        self.last_update: JsonDict = {}
+        """The update a user action queued last (to re-deliver it)."""
+        self._webhook_routes: list[str] = []
+        self._next_route = 0
         self._allowed_updates: list[str] = []
         self._webhook: JsonDict = {}
         self._webhook_description = ""  # setWebhook/deleteWebhook answer with one
@@ -247,6 +261,11 @@ class FakeBotApi:
             return self._error_response(method, error, injected=False)
         self.calls.append(Call(method, params, time.monotonic()))
         self._notify()
+        if method in self._held:  # never answered while held; a killed client just goes away
+            await self._wait_until(lambda: method not in self._held or self._closing, 3600)
+        chat_failures = self._chat_failures.get((method, params.get("chat_id")))  # type: ignore[arg-type]
+        if chat_failures:
+            return self._error_response(method, chat_failures.popleft(), injected=True)
         if self._failures[method]:
             return self._error_response(method, self._failures[method].popleft(), injected=True)
         try:
@@ -296,8 +315,11 @@ class FakeBotApi:
         description: str | None = None,
         retry_after: int | None = None,
         times: int = 1,
+        chat_id: int | None = None,
     ) -> None:
         """Make the next ``times`` calls of ``method`` fail without being applied.
+
+        With ``chat_id``, only calls to that chat fail (other chats are served normally).
 
         ``description`` defaults to Telegram's wording for the code; a 429 always carries
         ``parameters.retry_after`` (1 s unless given), and 502/504 answer nginx's HTML page.
@@ -315,7 +337,21 @@ class FakeBotApi:
         if description is None:
             description = defaults.get(error_code, "Bad Request: injected failure")
         for _ in range(times):
-            self._failures[canonical].append(ApiError(error_code, description, retry_after))
+            error = ApiError(error_code, description, retry_after)
+            if chat_id is None:
+                self._failures[canonical].append(error)
+            else:
+                self._chat_failures[(canonical, chat_id)].append(error)
+
+    def hold(self, method: str) -> None:
+        """Calls of ``method`` are received (and recorded) but not answered until
+        :meth:`release`: a Telegram that hangs, e.g. while the bot is killed."""
+        self._held.add(self._methods.get(method.lower(), (method, None))[0])
+
+    def release(self, method: str) -> None:
+        """Answer held calls of ``method`` (those whose client is still there) and the next."""
+        self._held.discard(self._methods.get(method.lower(), (method, None))[0])
+        self._notify()
 
     # ----------------------------------------------------------------- messages and chats
     def _store(self, chat_id: int, sender: JsonDict, **fields: Any) -> StoredMessage:
@@ -572,13 +608,13 @@ class FakeBotApi:
                 await task
 
     async def _deliver_forever(self) -> None:
-        """Deliver pending updates in order; retry failures a few times, then give up."""
+        """Deliver pending updates in order; retry a failed one until it is accepted."""
         while self._webhook_task is asyncio.current_task():
             await self._wait_until(lambda: bool(self._pending), 3600)
             if not self._pending:
                 continue
             entry = self._pending[0]
-            for delay in _WEBHOOK_RETRY_DELAYS:
+            for delay in _webhook_retry_delays():
                 await asyncio.sleep(delay)
                 outcome = await self._post_update(entry.update, self._webhook.get("secret_token"))
                 self.webhook_deliveries.append((entry.update_id, outcome))
@@ -598,18 +634,53 @@ class FakeBotApi:
     ) -> int | str:
         """POST one update like Telegram does; return the HTTP status or the connection error."""
         assert self._session is not None, "FakeBotApi is not started"
-        target = url or self._webhook_route or self._webhook.get("url")
+        target = url or self._route() or self._webhook.get("url")
         if not target:
             raise AssertionError("no webhook is set")
         headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
         try:
             async with self._session.post(
-                target, json=update, headers=headers, timeout=aiohttp.ClientTimeout(total=10)
+                target, json=update, headers=headers, timeout=aiohttp.ClientTimeout(total=30)
             ) as response:
-                await response.read()
-                return response.status
+                body = await response.read()
+                status = response.status
         except (aiohttp.ClientError, TimeoutError) as error:
             return f"Connection failed: {error!r}"
+        if 200 <= status < 300 and body:
+            await self._webhook_reply(body)
+        return status
+
+    async def _webhook_reply(self, body: bytes) -> None:
+        """A webhook may answer with one Bot API call (``{"method": ...}``), as on Telegram;
+        it is applied and recorded like a call (its result goes nowhere)."""
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return
+        if not isinstance(data, dict) or not isinstance(data.get("method"), str):
+            return
+        name = str(data.pop("method"))
+        if name.lower() not in self._methods:
+            return
+        method, handler = self._methods[name.lower()]
+        params = normalize_params(data)
+        self.calls.append(Call(method, params, time.monotonic()))
+        with contextlib.suppress(ApiError):
+            await handler(params)
+        self._notify()
+
+    def _route(self) -> str | None:
+        if self._webhook_routes:
+            url = self._webhook_routes[self._next_route % len(self._webhook_routes)]
+            self._next_route += 1
+            return url
+        return self._webhook_route
+
+    def route_webhook_round_robin(self, urls: list[str]) -> None:
+        """Deliver updates to each of ``urls`` in turn (a load balancer in front of several
+        webhook processes); an empty list goes back to the registered webhook."""
+        self._webhook_routes = list(urls)
+        self._next_route = 0
 
     def route_webhook_to(self, url: str | None) -> None:
         """Deliver to ``url`` whatever the registered webhook is (a reverse proxy, in effect)."""
@@ -641,6 +712,8 @@ class FakeBotApi:
         return kind not in DEFAULT_EXCLUDED_UPDATES
 
     def _enqueue(self, update: JsonDict, *, forced: bool = False) -> None:
+        if not forced:
+            self.last_update = update
         self._last_update_id = max(self._last_update_id, int(update["update_id"]))
         self._pending.append(_Pending(update, forced=forced))
         self._pending.sort(key=lambda p: p.update_id)

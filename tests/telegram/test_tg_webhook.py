@@ -82,3 +82,37 @@ async def test_webhook_refuses_requests_without_the_secret(
         assert await fake_bot_api.post_to_webhook_raw(forged) == 200  # the right secret
         await bot.settle()
         assert "3114" in texts(alice.messages()[count:])[0]
+
+
+async def test_healthz_says_whether_the_database_answers_and_nothing_more(
+    fake_bot_api: FakeBotApi, tmp_path: Path
+) -> None:
+    async with running_bot(fake_bot_api, tmp_path / "bot.db", webhook=True) as bot:
+        url = bot.settings.webhook_url
+        assert url is not None
+        healthz = url.rsplit("/", 1)[0] + "/healthz"
+        async with httpx.AsyncClient() as client:
+            ok = await client.get(healthz)
+            assert (ok.status_code, ok.text) == (200, f"ok {bot.bundle.version}")
+            store = bot.assembled.channel.store
+            await store.close()  # the database is gone
+            try:
+                down = await client.get(healthz)
+            finally:
+                await store.open()
+        assert down.status_code == 503 and "database" in down.text
+        assert bot.settings.webhook_secret not in ok.text + down.text
+
+
+async def test_a_press_is_answered_inside_the_webhook_reply(
+    fake_bot_api: FakeBotApi, tmp_path: Path
+) -> None:
+    async with running_bot(fake_bot_api, tmp_path / "bot.db", webhook=True) as bot:
+        alice = bot.person(ALICE)
+        await alice.send("/start")
+        index = len(fake_bot_api.calls)
+        got = await alice.press(BUNDLE.interface.buttons.emergency)
+        assert "3114" in texts(got)[0]
+        assert fake_bot_api.answered_callbacks[-1]["id"] == alice.result  # spinner stopped
+        methods = [c.method for c in fake_bot_api.calls[index:]]
+        assert sorted(methods) == ["answerCallbackQuery", "sendMessage"]  # the webhook reply + the screen

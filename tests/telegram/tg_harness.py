@@ -6,8 +6,8 @@ from settings parsed by :meth:`TelegramSettings.from_env`, starts it with the pr
 sends text or commands, presses buttons by label, and returns what the bot sent in reply.
 
 "Replied" is known without sleeping: once the fake has seen an update confirmed (polling
-offset moved, or webhook answered 200) the update is in the application's queue, and
-``update_queue.join()`` returns when it has been fully handled.
+offset moved, or webhook answered 200) its turn is committed and its replies are in the
+outbox, and :meth:`Delivery.idle` returns once the outbox is empty (429 waits included).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.channels.telegram.app import AnyApplication, build_application
+from bot.channels.telegram.app import TelegramBot, build_bot
 from bot.channels.telegram.runner import Runtime
 from bot.channels.telegram.settings import TelegramSettings
 from bot.config import Settings
@@ -93,7 +93,7 @@ class RunningBot:
     """A started bot and what the tests need to look at it."""
 
     fake: FakeBotApi
-    app: AnyApplication
+    assembled: TelegramBot
     runtime: Runtime
     settings: TelegramSettings
     bundle: Bundle
@@ -101,7 +101,8 @@ class RunningBot:
     async def settle(self) -> None:
         """Wait until every update the fake holds has been handled completely."""
         await self.fake.wait_until_updates_confirmed()
-        await self.app.update_queue.join()
+        await self.runtime.ordered.idle()
+        await self.assembled.channel.delivery.idle()
 
     def person(self, user_id: int) -> Person:
         return Person(self, user_id)
@@ -144,11 +145,11 @@ async def running_bot(
     settings = make_settings(fake, db, webhook=webhook, admins=admins, flows=flows,
                              knowledge=knowledge)
     bundle = bundle or load_bundle(flows, knowledge)
-    app = build_application(settings, bundle)
-    runtime = Runtime(app, settings, webhook=webhook)
+    assembled = build_bot(settings, bundle)
+    runtime = Runtime(assembled, settings, webhook=webhook)
     await runtime.start()
     try:
-        yield RunningBot(fake, app, runtime, settings, bundle)
+        yield RunningBot(fake, assembled, runtime, settings, bundle)
     finally:
         await runtime.stop()
 

@@ -1,16 +1,19 @@
-"""The Telegram channel: python-telegram-bot as transport, the engine as the brain.
+"""The Telegram channel: python-telegram-bot's ``Bot`` as transport, the engine as the brain.
 
 Modules, from the outside in:
 
 - :mod:`.runner`: ``entraide run [--webhook]``; signals, start and orderly stop.
-- :mod:`.webhook`: the HTTPS endpoint Telegram posts to (secret checked in constant time).
-- :mod:`.app`: builds the PTB ``Application`` (the same function for production and tests).
-- :mod:`.handlers`: one entry point per update; turns updates into engine events.
-- :mod:`.sender`: sends and deletes messages with Telegram's error rules (403, 400, ...).
-- :mod:`.network`: rate limits and retries (429, 5xx, network errors).
+- :mod:`.polling` and :mod:`.webhook`: the two update sources; each confirms an update to
+  Telegram only once its turn is committed. The webhook server also answers ``/healthz``.
+- :mod:`.app`: assembles the bot (the same function for production and tests).
 - :mod:`.ordering`: updates of one user in order, different users concurrently.
+- :mod:`.handlers`: one entry point per update; one committed turn per update id, with
+  its replies queued in the outbox in the same transaction.
+- :mod:`.delivery`: the outbox worker (claims, sends, settles); :mod:`.pacing` (Telegram's
+  rate limits) and :mod:`.failures` (429, 5xx, 403, 400) decide when and whether.
+- :mod:`.payload` and :mod:`.address`: what an outbox entry holds; the chat id sealed.
 - :mod:`.render` and :mod:`.keyboard`: pure; engine replies to HTML and inline keyboards.
-- :mod:`.admin`: ``/stats`` and ``/version`` for operators.
+- :mod:`.admin` and :mod:`.staff_alerts`: ``/stats``, ``/version``, content alerts.
 - :mod:`.settings`, :mod:`.limits`, :mod:`.redact`: configuration, limits, log hygiene.
 
 Nothing here holds words the user reads: they all come from ``flows/`` and ``knowledge/``.

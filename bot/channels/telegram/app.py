@@ -1,18 +1,16 @@
-"""Build the python-telegram-bot ``Application``: one function for ``entraide run`` and tests.
+"""Build the Telegram bot: one function for ``entraide run`` and the tests.
 
 What is wired here, and why:
 
-- :class:`~.network.PatientRateLimiter`: global rate limits, 429 waits, 5xx/network retries.
-- :class:`~.ordering.OrderedUpdateProcessor`: one user's updates in order, users in parallel.
-- one ``TypeHandler`` for every update (:class:`~.handlers.TelegramChannel`), plus an error
-  handler that logs types and frames only.
-- ``post_init`` opens the SQLite store (an aiosqlite connection left open keeps the process
-  alive, so it is opened and closed by the application's own lifecycle), purges expired
-  conversations, registers the commands with their French descriptions, and starts the
-  maintenance task (content edits every 30 s, purge every hour: a timer task, as the JobQueue
-  extra is not installed); ``post_shutdown`` stops that task and closes the store.
-- no PicklePersistence and no JobQueue: the state lives in our SQLite store, written in the
-  same transaction as the handled update id.
+- a python-telegram-bot :class:`~telegram.Bot` for the Bot API calls (no ``Application``:
+  updates come from our own :mod:`.polling` or :mod:`.webhook`, which confirm an update to
+  Telegram only once its turn is committed, something PTB's ``Updater`` cannot promise;
+  no ``AIORateLimiter``: :mod:`.delivery` paces and retries, chat by chat);
+- :class:`~.handlers.TelegramChannel`: every update to one committed turn;
+- :class:`~.delivery.Delivery`: the outbox worker;
+- :class:`Lifecycle`: opens the store, purges expired data, registers the commands,
+  delivers what is pending, and runs the maintenance task (content edits every 30 s with
+  the operators' alerts, purge every hour); closes everything at the end.
 """
 
 from __future__ import annotations
@@ -22,11 +20,11 @@ import contextlib
 import datetime as dt
 import logging
 import os
-from typing import Any, Final
+from dataclasses import dataclass
+from typing import Final
 
-from telegram import BotCommand, Update
+from telegram import Bot, BotCommand
 from telegram.error import TelegramError
-from telegram.ext import Application, ApplicationBuilder, TypeHandler
 
 from bot.content.bundle import Bundle
 from bot.content.source import ContentSource
@@ -36,17 +34,13 @@ from bot.storage.pseudonym import load_secret
 from bot.storage.sqlite import SqliteStore
 from bot.validation import validate
 
+from .delivery import Delivery
 from .handlers import CHANNEL_COMMANDS, TelegramChannel
-from .network import PatientRateLimiter
-from .ordering import OrderedUpdateProcessor
 from .redact import protect_logs
-from .sender import Sender
 from .settings import TelegramSettings
 from .staff_alerts import StaffAlerts
 
 log = logging.getLogger(__name__)
-
-AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 ALLOWED_UPDATES: Final = ("message", "edited_message", "callback_query")
 """What we ask Telegram for; everything else is never even sent to us."""
@@ -57,57 +51,64 @@ PURGE_EVERY: Final = dt.timedelta(hours=1)
 
 
 class Lifecycle:
-    """``post_init`` / ``post_shutdown``: the store, the commands, and a maintenance task
-    that applies valid content edits (:class:`ContentSource`) and purges expired data."""
+    """Start and end of the process around the channel: store, commands, delivery, and a
+    maintenance task that applies valid content edits (:class:`ContentSource`), tells the
+    operators about refused ones, and purges expired data."""
 
-    def __init__(self, channel: TelegramChannel, source: ContentSource) -> None:
+    def __init__(self, channel: TelegramChannel, source: ContentSource, bot: Bot) -> None:
         self.channel = channel
         self.source = source
+        self.bot = bot
         self.staff = StaffAlerts(channel.settings.admin_ids)
         self._maintenance: asyncio.Task[None] | None = None
 
-    async def post_init(self, application: AnyApplication) -> None:
-        self.channel.attach(Sender(application.bot))
+    async def start(self) -> None:
+        """After ``getMe``: everything up to (not including) taking updates."""
         await self.channel.store.open()
         await self._purge()
-        await self._register_commands(application)
-        self._maintenance = asyncio.create_task(
-            self._maintain(application), name="entraide:maintenance"
-        )
+        await self._register_commands()
+        delivery = Delivery(self.channel.store, self.bot, self.channel.sealer)
+        self.channel.attach(delivery)
+        await delivery.start()  # pending replies go before any new update is fetched
+        self._maintenance = asyncio.create_task(self._maintain(), name="entraide:maintenance")
 
-    async def post_shutdown(self, application: AnyApplication) -> None:
+    async def stop(self, drain: float) -> None:
+        """Deliver what can be within ``drain`` seconds, then close the store."""
         if self._maintenance is not None:
             self._maintenance.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._maintenance
             self._maintenance = None
+        with contextlib.suppress(RuntimeError):  # never attached: the start failed early
+            await self.channel.delivery.stop(drain)
         await self.channel.store.close()
         log.info("store closed")
 
-    async def _register_commands(self, application: AnyApplication) -> None:
+    async def _register_commands(self) -> None:
         """The ``/`` menu of Telegram's apps, described in French from interface.yaml."""
         commands = self.channel.bundle.interface.commands
         menu = [BotCommand(name, commands[name].description)
                 for name in CHANNEL_COMMANDS if name in commands]
         try:
-            await application.bot.set_my_commands(menu)
+            await self.bot.set_my_commands(menu)
         except TelegramError as exc:  # the bot works without the menu; say so and go on
             log.warning("setMyCommands failed (%s); the command menu may be outdated",
                         type(exc).__name__)
 
-    async def _maintain(self, application: AnyApplication) -> None:
+    async def _maintain(self) -> None:
         loop = asyncio.get_running_loop()
         next_purge = loop.time() + PURGE_EVERY.total_seconds()
         while True:
             await asyncio.sleep(CONTENT_CHECK_EVERY)
-            await self._reload(application)
+            await self.reload()
             if loop.time() >= next_purge:
                 next_purge = loop.time() + PURGE_EVERY.total_seconds()
                 await self._purge()
 
-    async def _reload(self, application: AnyApplication) -> None:
+    async def reload(self) -> None:
         """Switch to edited content if it is entirely valid; a broken edit changes nothing
-        (ContentSource logs its French problems once)."""
+        (ContentSource logs its French problems once) and the operators are told, through
+        the outbox like every other message."""
         try:
             reload = await asyncio.to_thread(self.source.reload_if_changed)
         except Exception as exc:
@@ -115,9 +116,12 @@ class Lifecycle:
             return
         if reload.applied:
             self.channel.conversations.bundle = self.source.bundle
-            await self._register_commands(application)
+            await self._register_commands()
         for alert in self.staff.after(reload, self.source.bundle):  # admins only
-            await self.channel.sender.send(alert.chat_id, alert.messages)
+            try:
+                await self.channel.tell(alert.chat_id, alert.messages)
+            except Exception as exc:
+                log.error("content alert not queued: %s", type(exc).__name__)
 
     async def _purge(self) -> None:
         try:
@@ -126,12 +130,21 @@ class Lifecycle:
             log.error("purge of expired conversations failed: %s", type(exc).__name__)
 
 
-def build_application(
+@dataclass(frozen=True)
+class TelegramBot:
+    """The assembled bot, ready for :class:`~.runner.Runtime` (polling or webhook)."""
+
+    bot: Bot
+    channel: TelegramChannel
+    lifecycle: Lifecycle
+
+
+def build_bot(
     settings: TelegramSettings, bundle: Bundle, *, store: Store | None = None
-) -> AnyApplication:
-    """The bot, ready for :class:`~.runner.Runtime` (polling or webhook)."""
+) -> TelegramBot:
+    """Everything ``entraide run`` runs, not started."""
     # python-telegram-bot 22 warns on every 429 (``RetryAfter``) until one opts in to the
-    # timedelta durations of version 23; we read none of those values, so opt in.
+    # timedelta durations of version 23; :mod:`.failures` reads either form.
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     protect_logs(settings.token)
     bundle.warm_up()
@@ -139,18 +152,8 @@ def build_application(
     store = store or SqliteStore(base.db_path, base.retention)
     channel = TelegramChannel(settings, bundle, store, load_secret(base.db_path, base.secret))
     source = ContentSource(base.flows_dir, base.knowledge_dir, bundle, validate)
-    lifecycle = Lifecycle(channel, source)
-    builder = (
-        ApplicationBuilder()
-        .token(settings.token)
-        .rate_limiter(PatientRateLimiter())
-        .concurrent_updates(OrderedUpdateProcessor())
-        .post_init(lifecycle.post_init)
-        .post_shutdown(lifecycle.post_shutdown)
-    )
     if settings.bot_url is not None and settings.file_url is not None:
-        builder = builder.base_url(settings.bot_url).base_file_url(settings.file_url)
-    application: AnyApplication = builder.build()
-    application.add_handler(TypeHandler(Update, channel.on_update))
-    application.add_error_handler(channel.on_error)
-    return application
+        bot = Bot(settings.token, base_url=settings.bot_url, base_file_url=settings.file_url)
+    else:
+        bot = Bot(settings.token)
+    return TelegramBot(bot, channel, Lifecycle(channel, source, bot))

@@ -1,85 +1,77 @@
 """Updates of one user in arrival order; different users at the same time.
 
 A user who taps three buttons quickly must get three answers in order, computed one
-after the other: the second press is judged against the state the first one left. The
-service's per-user lock serialises the state changes, but not the *sending* of replies,
-and asyncio locks do not promise who goes first. So ordering is decided here, once, when
-python-telegram-bot hands us an update:
-
-python-telegram-bot creates one task per update, in queue order, and calls
-:meth:`OrderedUpdateProcessor.do_process_update` from it. Its own semaphore is made large
-enough never to block, so that call happens synchronously in creation order; we then chain
-each update behind the previous one of the same user (a future per user), and bound the
-real concurrency with our own semaphore *after* the chaining, where its fairness no longer
-matters for order.
+after the other: the second press is judged against the state the first one left. Both
+update sources (:mod:`.polling`, :mod:`.webhook`) hand every update to
+:meth:`Ordered.run` in the order Telegram gave them; the call chains it behind the
+previous update of the same user (a future per user) *synchronously*, before its first
+``await``, so the order is the call order. Real concurrency across users is bounded by a
+semaphore taken *after* the chaining, where its fairness no longer matters for order.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
-from collections.abc import Awaitable, Hashable
-from typing import Any, Final
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Final, Generic, TypeVar
 
 from telegram import Update
-from telegram.ext import BaseUpdateProcessor
-
-log = logging.getLogger(__name__)
 
 CONCURRENT_USERS: Final = 32
-"""Updates of different users handled at once; each mostly waits on SQLite or Telegram."""
-_NEVER_BLOCK: Final = 1_000_000
+"""Updates of different users handled at once; each mostly waits on the database."""
+
+T = TypeVar("T")
 
 
-def ordering_key(update: object) -> Hashable:
+def ordering_key(update: Update) -> Hashable:
     """Who an update belongs to: the user, else the chat, else nobody in particular."""
-    if isinstance(update, Update):
-        if update.effective_user is not None:
-            return ("user", update.effective_user.id)
-        if update.effective_chat is not None:
-            return ("chat", update.effective_chat.id)
+    if update.effective_user is not None:
+        return ("user", update.effective_user.id)
+    if update.effective_chat is not None:
+        return ("chat", update.effective_chat.id)
     return ("other",)
 
 
-class OrderedUpdateProcessor(BaseUpdateProcessor):
-    """Per-user FIFO, bounded concurrency across users."""
+class Ordered(Generic[T]):
+    """Runs ``handle(update)`` per user in FIFO order, users concurrently."""
 
-    def __init__(self, concurrency: int = CONCURRENT_USERS) -> None:
-        super().__init__(_NEVER_BLOCK)
-        self._slots = asyncio.BoundedSemaphore(concurrency)
+    def __init__(
+        self, handle: Callable[[Update], Awaitable[T]], concurrency: int = CONCURRENT_USERS
+    ) -> None:
+        self.handle = handle
+        self._slots = asyncio.Semaphore(concurrency)
         self._tails: dict[Hashable, asyncio.Future[None]] = {}
-        self._running: set[asyncio.Task[Any]] = set()
+        self._running = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
 
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+    def run(self, update: Update) -> Awaitable[T]:
+        """Chain ``update`` now; the awaitable gives ``handle``'s result once it ran."""
         key = ordering_key(update)
         previous = self._tails.get(key)
         mine: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._tails[key] = mine
-        task = asyncio.current_task()
-        if task is not None:
-            self._running.add(task)
+        self._running += 1
+        self._idle.clear()
+        return self._after(key, previous, mine, update)
+
+    async def _after(
+        self, key: Hashable, previous: asyncio.Future[None] | None,
+        mine: asyncio.Future[None], update: Update,
+    ) -> T:
         try:
             if previous is not None:
                 await asyncio.shield(previous)
             async with self._slots:
-                await coroutine
+                return await self.handle(update)
         finally:
             mine.set_result(None)
             if self._tails.get(key) is mine:
                 del self._tails[key]
-            if task is not None:
-                self._running.discard(task)
-            if asyncio.iscoroutine(coroutine):
-                coroutine.close()  # never awaited if we were cancelled while waiting
+            self._running -= 1
+            if not self._running:
+                self._idle.set()
 
-    def cancel_all(self) -> int:
-        """Cancel updates still in progress (shutdown took too long); returns how many."""
-        for task in self._running:
-            task.cancel()
-        return len(self._running)
-
-    async def initialize(self) -> None:
-        """Nothing to set up."""
-
-    async def shutdown(self) -> None:
-        """Nothing to free."""
+    async def idle(self) -> None:
+        """Return once no update is being handled (shutdown drains with it)."""
+        await self._idle.wait()

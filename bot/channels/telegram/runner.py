@@ -2,104 +2,101 @@
 
 Start: settings (clear message if the token is missing or malformed), then the content
 (refused with the French problems of ``entraide check``), then the bot (``getMe`` proves
-the token), the store, the command menu, and the update source: long polling, or our
-webhook server plus ``setWebhook`` with a secret token.
+the token), the store, the command menu, the replies still pending in the outbox, and only
+then the update source: long polling (:mod:`.polling`), or our webhook server plus
+``setWebhook`` with a secret token.
 
-Stop (SIGTERM or SIGINT): no new updates are taken; updates already received are handled
-to the end (each turn's state is committed before its replies are sent); if that takes more
-than :data:`DRAIN_TIMEOUT`, what is left is cancelled; then the store is closed and the
-process exits. Heroku-like hosts kill 30 s after SIGTERM; we are done well before.
+Stop (SIGTERM or SIGINT): no new updates are taken; updates already received are committed;
+pending replies are delivered while time remains (what is left stays in the outbox for the
+next start); then the store is closed and the process exits, all within
+:data:`DRAIN_TIMEOUT`. Heroku-like hosts kill 30 s after SIGTERM; we are done well before.
 """
 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
 import signal
-import sqlite3
 import sys
 import time
 from typing import Final
 
-from telegram.error import Conflict, InvalidToken, TelegramError
+from telegram.error import InvalidToken, TelegramError
 
 from bot.config import ConfigError, Settings
 from bot.storage.base import StorageError
 from bot.validation import load_or_report
 
-from .app import ALLOWED_UPDATES, AnyApplication, build_application
-from .ordering import OrderedUpdateProcessor
+from .app import ALLOWED_UPDATES, TelegramBot, build_bot
+from .delivery import call_api
+from .handlers import Handled
+from .ordering import Ordered
+from .polling import Poller
 from .settings import TelegramSettings
 from .webhook import WebhookServer
 
 log = logging.getLogger(__name__)
 
 DRAIN_TIMEOUT: Final = 20.0
-"""Seconds given to updates in progress at shutdown."""
-POLL_TIMEOUT: Final = dt.timedelta(seconds=10)
-"""Long-polling wait: an update arrives at once; an idle bot asks six times a minute."""
-BOOTSTRAP_RETRIES: Final = 3
+"""Seconds given to updates in progress, then to pending replies, at shutdown."""
 MAX_WEBHOOK_CONNECTIONS: Final = 40
-CONFLICT_LOG_EVERY: Final = 300.0
 
 
 class Runtime:
-    """Runs a built application in polling or webhook mode; ``start`` then ``stop``."""
+    """Runs an assembled bot in polling or webhook mode; ``start`` then ``stop``."""
 
     def __init__(
-        self, application: AnyApplication, settings: TelegramSettings, *, webhook: bool
+        self, assembled: TelegramBot, settings: TelegramSettings, *, webhook: bool
     ) -> None:
-        self.application = application
+        self.assembled = assembled
         self.settings = settings
         self.webhook = webhook
+        self.ordered: Ordered[Handled] = Ordered(assembled.channel.on_update)
         self.server: WebhookServer | None = None
-        self._conflict_logged_at = -CONFLICT_LOG_EVERY
+        self.poller: Poller | None = None
         self._initialized = False
 
     async def start(self) -> None:
-        """Initialise, open the store, and start receiving updates."""
-        app = self.application
+        """``getMe``, the store, pending replies, then updates."""
+        bot = self.assembled.bot
         try:
-            await app.initialize()
+            await bot.initialize()
         except BaseException:
-            await app.bot.shutdown()  # getMe failed: close the HTTP clients it opened
+            await bot.shutdown()  # getMe failed: close the HTTP clients it opened
             raise
         self._initialized = True
         try:
-            if app.post_init is not None:
-                await app.post_init(app)
-            await app.start()
+            await self.assembled.lifecycle.start()
             if self.webhook:
                 await self._start_webhook()
             else:
-                await self._start_polling()
+                self.poller = Poller(bot, self.ordered, allowed_updates=ALLOWED_UPDATES,
+                                     answer=self._answer)
+                await self.poller.start()
         except BaseException:
             await self.stop()
             raise
         log.info("bot started (%s)", "webhook" if self.webhook else "polling")
 
-    async def _start_polling(self) -> None:
-        updater = self.application.updater
-        assert updater is not None
-        await updater.start_polling(
-            timeout=POLL_TIMEOUT,
-            bootstrap_retries=BOOTSTRAP_RETRIES,
-            allowed_updates=list(ALLOWED_UPDATES),
-            drop_pending_updates=False,
-            error_callback=self._polling_error,
-        )
+    async def _answer(self, query_id: str) -> None:
+        """Stop a button's spinner; a failure (query too old, redelivered) changes nothing."""
+        try:
+            await call_api(self.assembled.bot, "answerCallbackQuery",
+                           {"callback_query_id": query_id})
+        except TelegramError as exc:
+            log.info("answerCallbackQuery failed (%s)", type(exc).__name__)
 
     async def _start_webhook(self) -> None:
         settings = self.settings
         assert settings.webhook_url is not None
+        channel = self.assembled.channel
         self.server = WebhookServer(
             listen=settings.listen, port=settings.port, path=settings.webhook_path,
-            secret=settings.webhook_secret, queue=self.application.update_queue,
-            bot=self.application.bot,
+            secret=settings.webhook_secret, ordered=self.ordered, bot=self.assembled.bot,
+            store=channel.store, version=lambda: channel.bundle.version,
         )
         await self.server.start()
-        await self.application.bot.set_webhook(
+        await self.assembled.bot.set_webhook(
             url=settings.webhook_url,
             secret_token=settings.webhook_secret,
             allowed_updates=list(ALLOWED_UPDATES),
@@ -107,47 +104,28 @@ class Runtime:
             drop_pending_updates=False,
         )
 
-    def _polling_error(self, error: TelegramError) -> None:
-        """Polling keeps retrying by itself; we only keep the logs readable."""
-        if isinstance(error, Conflict):
-            now = time.monotonic()
-            if now - self._conflict_logged_at >= CONFLICT_LOG_EVERY:
-                self._conflict_logged_at = now
-                log.error("another process is polling with this token (409 Conflict): run "
-                          "one worker only; retrying")
-            return
-        log.warning("polling failed (%s); retrying", type(error).__name__)
-
     async def stop(self) -> None:
-        """Stop taking updates, finish those in progress, close everything. Idempotent."""
-        app = self.application
+        """Stop taking updates, finish those in progress, deliver what can be, close.
+        Idempotent."""
         if self.server is not None:
             await self.server.stop()
             self.server = None
-        if app.updater is not None and app.updater.running:
-            await app.updater.stop()
-        if app.running:
-            await self._drain()
-            if app.post_stop is not None:
-                await app.post_stop(app)
+        if self.poller is not None:
+            await self.poller.stop()
+            self.poller = None
+        started = time.monotonic()
+        try:
+            async with asyncio.timeout(DRAIN_TIMEOUT / 2):
+                await self.ordered.idle()
+        except TimeoutError:
+            log.error("shutdown: updates still in progress after %.1f s were abandoned "
+                      "(uncommitted, Telegram sends them again)", DRAIN_TIMEOUT / 2)
         if self._initialized:
             self._initialized = False
-            await app.shutdown()
-            if app.post_shutdown is not None:
-                await app.post_shutdown(app)
+            left = max(DRAIN_TIMEOUT - (time.monotonic() - started), 1.0)
+            await self.assembled.lifecycle.stop(drain=left)
+            await self.assembled.bot.shutdown()
         log.info("bot stopped")
-
-    async def _drain(self) -> None:
-        stopping = asyncio.ensure_future(self.application.stop())
-        done, _ = await asyncio.wait({stopping}, timeout=DRAIN_TIMEOUT)
-        if not done:
-            processor = self.application.update_processor
-            cancelled = (
-                processor.cancel_all() if isinstance(processor, OrderedUpdateProcessor) else 0
-            )
-            log.error("shutdown: %d update(s) still in progress after %.1f s were cancelled",
-                      cancelled, DRAIN_TIMEOUT)
-        await stopping
 
 
 async def serve(settings: TelegramSettings, webhook: bool, stop: asyncio.Event) -> int:
@@ -156,7 +134,7 @@ async def serve(settings: TelegramSettings, webhook: bool, stop: asyncio.Event) 
     if result.bundle is None:
         sys.stderr.write("The bot does not start until the content above is fixed.\n")
         return 1
-    runtime = Runtime(build_application(settings, result.bundle), settings, webhook=webhook)
+    runtime = Runtime(build_bot(settings, result.bundle), settings, webhook=webhook)
     try:
         await runtime.start()
     except InvalidToken:
@@ -167,7 +145,7 @@ async def serve(settings: TelegramSettings, webhook: bool, stop: asyncio.Event) 
         sys.stderr.write(f"Telegram could not be reached at start ({type(exc).__name__}); "
                          "check the network or TELEGRAM_API_BASE_URL, then start again.\n")
         return 1
-    except (StorageError, sqlite3.Error, OSError) as exc:
+    except (StorageError, OSError) as exc:
         sys.stderr.write(f"The database {settings.base.db_path} cannot be used "
                          f"({type(exc).__name__}: {exc}); check ENTRAIDE_DB and the disk.\n")
         return 1

@@ -1,0 +1,69 @@
+"""Running ``entraide run`` as a child process against the fake Bot API (shared by the
+process and crash tests)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import sqlite3
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from tg_harness import FLOWS, KNOWLEDGE, bot_env, load_bundle
+
+from bot.scenarios import Driver
+from tests.fakes.fake_bot_api import FakeBotApi
+
+
+def private_content(tmp_path: Path) -> Driver:
+    """A private copy of the content, and the engine on it as the oracle: edits made in the
+    working tree meanwhile must not change the version between two starts."""
+    shutil.copytree(FLOWS, tmp_path / "content" / "flows")
+    shutil.copytree(KNOWLEDGE, tmp_path / "content" / "knowledge")
+    return Driver(load_bundle(tmp_path / "content" / "flows", tmp_path / "content" / "knowledge"))
+
+
+async def start_bot(
+    fake: FakeBotApi, tmp_path: Path, *, webhook: bool
+) -> asyncio.subprocess.Process:
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "ENTRAIDE_FLOWS": str(tmp_path / "content" / "flows"),
+        "ENTRAIDE_KNOWLEDGE": str(tmp_path / "content" / "knowledge"),
+        "ENTRAIDE_DB": str(tmp_path / "entraide.db"),
+        "ENTRAIDE_SECRET": "process-test",
+        **bot_env(fake, webhook=webhook),
+    }
+    args = [sys.executable, "-m", "bot", "--log-level", "DEBUG", "run"]
+    return await asyncio.create_subprocess_exec(
+        *([*args, "--webhook"] if webhook else args), cwd=tmp_path, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def stop_bot(process: asyncio.subprocess.Process) -> tuple[int, str, float]:
+    """SIGTERM; returns the exit code, everything logged, and how long the exit took."""
+    started = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    try:
+        _, err = await asyncio.wait_for(process.communicate(), timeout=40)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+        pytest.fail("the bot did not exit after SIGTERM")
+    assert process.returncode is not None
+    return process.returncode, err.decode(), time.monotonic() - started
+
+
+async def outbox_empty(db: Path) -> None:
+    """Wait until the bot removed every outbox entry (Telegram accepted them all)."""
+    for _ in range(500):
+        with sqlite3.connect(db) as conn:
+            if not conn.execute("SELECT count(*) FROM outbox").fetchone()[0]:
+                return
+        await asyncio.sleep(0.01)
+    raise AssertionError("outbox entries still pending")
