@@ -58,11 +58,6 @@ def test_no_admin_no_message(real_bundle) -> None:  # type: ignore[no-untyped-de
     assert StaffAlerts(()).after(refused("x"), real_bundle) == []
 
 
-def _lifecycle(app):  # type: ignore[no-untyped-def]
-    """The bot's own Lifecycle (its post_init is a bound method of it)."""
-    return app.post_init.__self__
-
-
 async def test_admins_hear_of_a_refused_edit_and_of_its_fix(
     fake_bot_api: FakeBotApi, content: Path, tmp_path: Path
 ) -> None:
@@ -76,13 +71,14 @@ async def test_admins_hear_of_a_refused_edit_and_of_its_fix(
         for admin in ADMINS:  # an admin must have started a chat with the bot once
             await bot.person(admin).send("/start")
             seen[admin] = len(fake_bot_api.sent_messages(admin))
-        lifecycle = _lifecycle(bot.app)
+        lifecycle = bot.assembled.lifecycle
 
         def told(admin: int) -> list[dict]:  # type: ignore[type-arg]
             return fake_bot_api.sent_messages(admin)[seen[admin]:]
 
         break_as_in_the_issue(content)
-        await lifecycle._reload(bot.app)
+        await lifecycle.reload()
+        await bot.settle()
         for admin in ADMINS:
             (alert,) = told(admin)
             text = alert["text"]
@@ -95,12 +91,14 @@ async def test_admins_hear_of_a_refused_edit_and_of_its_fix(
         # The same broken version again (the file saved once more): nothing new.
         urgence = flows / "urgence.yaml"
         os.utime(urgence, ns=(urgence.stat().st_atime_ns, urgence.stat().st_mtime_ns + 10**9))
-        await lifecycle._reload(bot.app)
+        await lifecycle.reload()
+        await bot.settle()
         assert len(told(ADMINS[0])) == 1
 
         # Another broken version: reported too.
         edit(urgence, r"vers: ([a-z_]+)x", r"vers: \1xy")
-        await lifecycle._reload(bot.app)
+        await lifecycle.reload()
+        await bot.settle()
         assert len(told(ADMINS[0])) == 2
 
         # Fixed: one message saying so, and the fixed content is live.
@@ -110,7 +108,8 @@ async def test_admins_hear_of_a_refused_edit_and_of_its_fix(
                     / "lignes_ecoute.yaml").read_text(encoding="utf-8")
         lines.write_text(original, encoding="utf-8")
         assert validate(flows, knowledge).bundle is not None
-        await lifecycle._reload(bot.app)
+        await lifecycle.reload()
+        await bot.settle()
         for admin in ADMINS:
             messages = told(admin)
             assert len(messages) == 3
