@@ -7,6 +7,7 @@
 - ``entraide run [--webhook]``: the Telegram bot.
 - ``entraide eval``: measure free-text understanding on the labelled test set.
 - ``entraide studio`` / ``preview`` / ``map``: the staff studio (:mod:`bot.studio`).
+- ``entraide purge`` / ``stats``: retention pass and anonymous counters (:mod:`bot.operations`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, Settings
+from bot.operations import add_commands as add_operations_commands
 from bot.validation import advice_report, load_or_report, validate
 
 if TYPE_CHECKING:
@@ -91,19 +93,18 @@ def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
     from bot.channels.console import chat
     from bot.service import Conversations, utcnow
     from bot.storage.base import StorageError
-    from bot.storage.pseudonym import load_secret
-    from bot.storage.sqlite import SqliteStore
+    from bot.storage.factory import create_store, pseudonym_secret
 
     result = load_or_report(settings)
     if result.bundle is None:
         return 1
 
     async def session() -> None:
-        store = SqliteStore(settings.db_path, settings.retention)
+        store = create_store(settings)
         await store.open()
         try:
             await store.purge(utcnow())
-            secret = load_secret(settings.db_path, settings.secret)
+            secret = pseudonym_secret(settings)
             assert result.bundle is not None
             conversations = Conversations(result.bundle, store, secret)
             await chat(conversations, getpass.getuser(), sys.stdin, sys.stdout)
@@ -184,6 +185,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     else:  # named for the usage line; never chosen, since none of them was typed
         for name, description in STUDIO_COMMANDS.items():
             sub.add_parser(name, help=description)
+    add_operations_commands(sub)
     return parser
 
 

@@ -29,6 +29,8 @@ class Settings:
     flows_dir: Path = field(default_factory=lambda: Path("flows"))
     knowledge_dir: Path = field(default_factory=lambda: Path("knowledge"))
     db_path: str = "entraide.db"
+    database_url: str | None = None
+    """``DATABASE_URL`` (``postgresql://…``): PostgreSQL instead of SQLite at ``db_path``."""
     secret: str | None = None
     retention: dt.timedelta = dt.timedelta(days=30)
 
@@ -41,6 +43,7 @@ class Settings:
             flows_dir=Path(os.environ.get("ENTRAIDE_FLOWS") or "flows"),
             knowledge_dir=Path(os.environ.get("ENTRAIDE_KNOWLEDGE") or "knowledge"),
             db_path=os.environ.get("ENTRAIDE_DB") or "entraide.db",
+            database_url=os.environ.get("DATABASE_URL") or None,
             secret=os.environ.get("ENTRAIDE_SECRET") or None,
             retention=dt.timedelta(days=days),
         )

@@ -383,8 +383,8 @@ async def test_content_edited_while_running(
                 await asyncio.sleep(0.05)
             pytest.fail("the edit was not noticed")
 
-        async def rejected() -> bool:
-            return "content edit rejected" in caplog.text
+        async def rejected() -> bool:  # logged, and the staff alert has reached the admin
+            return "content edit rejected" in caplog.text and len(admin.messages()) > 1
 
         async def version_changed() -> bool:
             return texts(await admin.send("/version")) != [before]

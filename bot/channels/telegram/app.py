@@ -30,8 +30,7 @@ from bot.content.bundle import Bundle
 from bot.content.source import ContentSource
 from bot.service import utcnow
 from bot.storage.base import Store
-from bot.storage.pseudonym import load_secret
-from bot.storage.sqlite import SqliteStore
+from bot.storage.factory import create_store, pseudonym_secret
 from bot.validation import validate
 
 from .delivery import Delivery
@@ -149,8 +148,8 @@ def build_bot(
     protect_logs(settings.token)
     bundle.warm_up()
     base = settings.base
-    store = store or SqliteStore(base.db_path, base.retention)
-    channel = TelegramChannel(settings, bundle, store, load_secret(base.db_path, base.secret))
+    store = store or create_store(base)
+    channel = TelegramChannel(settings, bundle, store, pseudonym_secret(base))
     source = ContentSource(base.flows_dir, base.knowledge_dir, bundle, validate)
     if settings.bot_url is not None and settings.file_url is not None:
         bot = Bot(settings.token, base_url=settings.bot_url, base_file_url=settings.file_url)
