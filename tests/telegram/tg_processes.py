@@ -28,8 +28,11 @@ def private_content(tmp_path: Path) -> Driver:
 
 
 async def start_bot(
-    fake: FakeBotApi, tmp_path: Path, *, webhook: bool
+    fake: FakeBotApi, tmp_path: Path, *, webhook: bool, database_url: str | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> asyncio.subprocess.Process:
+    """``entraide run [--webhook]`` on SQLite in ``tmp_path``, or on PostgreSQL at
+    ``database_url`` (``DATABASE_URL``, as a host sets it); ``extra_env`` overrides."""
     env = {
         "PATH": os.environ.get("PATH", ""),
         "ENTRAIDE_FLOWS": str(tmp_path / "content" / "flows"),
@@ -37,6 +40,8 @@ async def start_bot(
         "ENTRAIDE_DB": str(tmp_path / "entraide.db"),
         "ENTRAIDE_SECRET": "process-test",
         **bot_env(fake, webhook=webhook),
+        **({"DATABASE_URL": database_url} if database_url else {}),
+        **(extra_env or {}),
     }
     args = [sys.executable, "-m", "bot", "--log-level", "DEBUG", "run"]
     return await asyncio.create_subprocess_exec(

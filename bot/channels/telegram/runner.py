@@ -76,7 +76,10 @@ class Runtime:
         except BaseException:
             await self.stop()
             raise
-        log.info("bot started (%s)", "webhook" if self.webhook else "polling")
+        channel = self.assembled.channel
+        log.info("bot started: mode %s, store %s, content version %s",
+                 "webhook" if self.webhook else "polling", channel.store.describe(),
+                 channel.conversations.bundle.version)
 
     async def _answer(self, query_id: str) -> None:
         """Stop a button's spinner; a failure (query too old, redelivered) changes nothing."""
