@@ -16,6 +16,7 @@ import pytest
 from tg_harness import (
     FLOWS,
     KNOWLEDGE,
+    Database,
     Person,
     RunningBot,
     buttons_of,
@@ -27,6 +28,7 @@ from tg_harness import (
 
 from bot.channels.telegram import app as app_module
 from bot.channels.telegram.handlers import CHANNEL_COMMANDS
+from bot.channels.telegram.pacing import Pacer
 from bot.channels.telegram.render import render_replies
 from bot.content.bundle import Bundle
 from bot.content.yaml_loader import load_file
@@ -55,8 +57,18 @@ def same_as_engine(person: Person, driver: Driver) -> None:
 
 
 @pytest.fixture
-async def bot(fake_bot_api: FakeBotApi, tmp_path: Path):  # type: ignore[no-untyped-def]
-    async with running_bot(fake_bot_api, tmp_path / "bot.db") as running:
+async def bot(fake_bot_api: FakeBotApi, database: Database):  # type: ignore[no-untyped-def]
+    """The bot on each backend in turn (SQLite, PostgreSQL)."""
+    async with running_bot(fake_bot_api, database) as running:
+        yield running
+
+
+@pytest.fixture
+async def quick_bot(fake_bot_api: FakeBotApi, database: Database):  # type: ignore[no-untyped-def]
+    """The same, with per-chat pacing lifted: for tests that send dozens of messages in one
+    chat and are not about pacing (tests/telegram/test_tg_outbox.py is)."""
+    pacer = Pacer(chat_interval=0.001, chat_burst=1000)
+    async with running_bot(fake_bot_api, database, pacer=pacer) as running:
         yield running
 
 
@@ -152,8 +164,9 @@ them through Telegram's rate limit (30 messages/s) would outgrow the suite's tim
     [p for p in scenario_files(FLOWS / "scenarios") if p.name in CORE_SCENARIOS],
     ids=lambda p: p.name,
 )
-async def test_staff_scenarios_read_the_same_on_telegram(bot: RunningBot, path: Path) -> None:
+async def test_staff_scenarios_read_the_same_on_telegram(quick_bot: RunningBot, path: Path) -> None:
     """The core scenarios of flows/scenarios/, played by a person on Telegram."""
+    bot = quick_bot
     for number, scenario in enumerate(_scenarios(path)):
         person = bot.person(2000 + number)
         for step in scenario.steps:
@@ -230,7 +243,8 @@ async def test_effacer_deletes_both_sides_then_explains_with_no_way_back(bot: Ru
     no_errors(bot.fake)
 
 
-async def test_effacer_goes_by_batches_of_100(bot: RunningBot) -> None:
+async def test_effacer_goes_by_batches_of_100(quick_bot: RunningBot) -> None:
+    bot = quick_bot
     alice = bot.person(ALICE)
     await alice.send("/start")
     for _ in range(50):  # 50 × (command + menu) + the welcome: more than 100 ids
@@ -278,9 +292,9 @@ async def test_crisis_numbers_are_sent_first(bot: RunningBot) -> None:
 
 
 async def test_restart_mid_conversation_resumes_and_old_buttons_still_work(
-    fake_bot_api: FakeBotApi, tmp_path: Path
+    fake_bot_api: FakeBotApi, database: Database
 ) -> None:
-    db = tmp_path / "bot.db"
+    db = database
     driver = Driver(BUNDLE)
     async with running_bot(fake_bot_api, db) as bot:
         alice = bot.person(ALICE)

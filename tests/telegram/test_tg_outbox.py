@@ -4,12 +4,11 @@ that keep trying or give up cleanly, and a database that never holds a Telegram 
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from tg_harness import Person, RunningBot, load_bundle, running_bot
+from tg_harness import Database, Person, RunningBot, load_bundle, running_bot
 
 from bot.channels.telegram import delivery as delivery_module
 from bot.channels.telegram.address import Sealer, SealError
@@ -23,8 +22,9 @@ OUT = ("sendMessage", "deleteMessages")
 
 
 @pytest.fixture
-async def bot(fake_bot_api: FakeBotApi, tmp_path: Path):  # type: ignore[no-untyped-def]
-    async with running_bot(fake_bot_api, tmp_path / "bot.db", admins=[ADMIN]) as running:
+async def bot(fake_bot_api: FakeBotApi, database: Database):  # type: ignore[no-untyped-def]
+    """The bot on each backend in turn (SQLite, PostgreSQL)."""
+    async with running_bot(fake_bot_api, database, admins=[ADMIN]) as running:
         yield running
 
 
@@ -73,11 +73,11 @@ async def test_a_redelivered_update_of_any_type_gets_no_second_answer(
 
 
 async def test_5xx_keeps_trying_then_gives_up_with_one_error_line(
-    fake_bot_api: FakeBotApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    fake_bot_api: FakeBotApi, database: Database, monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     monkeypatch.setattr(delivery_module, "GIVE_UP_AFTER", 2.0)  # 10 minutes in production
-    async with running_bot(fake_bot_api, tmp_path / "bot.db") as bot:
+    async with running_bot(fake_bot_api, database) as bot:
         alice, bob = bot.person(ALICE), bot.person(BOB)
         await alice.send("/start")
         fake_bot_api.fail_next("sendMessage", error_code=502, times=50, chat_id=ALICE)
@@ -107,8 +107,7 @@ async def test_403_drops_what_is_pending_until_the_user_writes_again(bot: Runnin
     await bot.settle()
     assert alice.messages() == []
     assert outgoing(bot.fake, since) == ["sendMessage"]  # the other two were dropped
-    with sqlite3.connect(bot.settings.base.db_path) as db:
-        assert db.execute("SELECT count(*) FROM outbox").fetchone() == (0,)
+    assert bot.query("SELECT count(*) FROM outbox") == [(0,)]
     assert await alice.send("/menu")  # unblocked: answered again
 
 
@@ -125,17 +124,20 @@ async def test_400_drops_that_message_and_the_next_goes(bot: RunningBot) -> None
 
 
 async def test_the_database_never_holds_a_telegram_id(
-    fake_bot_api: FakeBotApi, tmp_path: Path
+    fake_bot_api: FakeBotApi, tmp_path: Path, database: Database
 ) -> None:
-    async with running_bot(fake_bot_api, tmp_path / "bot.db") as bot:
+    async with running_bot(fake_bot_api, database) as bot:
         user = 7_346_219_981
         bot.fake.hold("sendMessage")
         bot.fake.user_sends_command(user, "/start")
         await bot.fake.wait_for_call("sendMessage")
-        with sqlite3.connect(bot.settings.base.db_path) as db:
-            [(address, payload)] = db.execute("SELECT address, payload FROM outbox").fetchall()
-        raw = b"".join(p.read_bytes() for p in tmp_path.glob("bot.db*") if p.suffix != ".key")
-        assert str(user).encode() not in raw and str(user) not in address + payload
+        [(address, payload)] = bot.query("SELECT address, payload FROM outbox")
+        assert str(user) not in address + payload
+        for table in ("conversations", "recent_messages", "outbox_leases"):  # every column
+            assert str(user) not in repr(bot.query(f"SELECT * FROM {table}")), table
+        if isinstance(database, Path):  # SQLite: not in any byte of the files either
+            raw = b"".join(p.read_bytes() for p in tmp_path.glob("bot.db*") if p.suffix != ".key")
+            assert str(user).encode() not in raw
         assert bot.assembled.channel.sealer.open(address) == user
         bot.fake.release("sendMessage")
         assert len(await bot.fake.wait_for_messages(user, 1)) == 1

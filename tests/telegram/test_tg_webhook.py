@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import httpx
-from tg_harness import load_bundle, running_bot
+from tg_harness import Database, load_bundle, running_bot
 
 from bot.channels.telegram.app import ALLOWED_UPDATES
 from bot.channels.telegram.render import render_replies
@@ -23,9 +22,9 @@ def texts(messages: list[dict[str, object]]) -> list[str]:
 
 
 async def test_webhook_conversation_with_buttons_and_erasure(
-    fake_bot_api: FakeBotApi, tmp_path: Path
+    fake_bot_api: FakeBotApi, database: Database
 ) -> None:
-    async with running_bot(fake_bot_api, tmp_path / "bot.db", webhook=True) as bot:
+    async with running_bot(fake_bot_api, database, webhook=True) as bot:
         webhook = fake_bot_api.webhook
         assert webhook["url"] == bot.settings.webhook_url
         assert re.fullmatch(r"[A-Za-z0-9_-]{1,256}", webhook["secret_token"])
@@ -49,9 +48,9 @@ async def test_webhook_conversation_with_buttons_and_erasure(
 
 
 async def test_webhook_refuses_requests_without_the_secret(
-    fake_bot_api: FakeBotApi, tmp_path: Path
+    fake_bot_api: FakeBotApi, database: Database
 ) -> None:
-    async with running_bot(fake_bot_api, tmp_path / "bot.db", webhook=True) as bot:
+    async with running_bot(fake_bot_api, database, webhook=True) as bot:
         alice = bot.person(ALICE)
         await alice.send("/start")
         count = len(alice.messages())
@@ -85,9 +84,9 @@ async def test_webhook_refuses_requests_without_the_secret(
 
 
 async def test_healthz_says_whether_the_database_answers_and_nothing_more(
-    fake_bot_api: FakeBotApi, tmp_path: Path
+    fake_bot_api: FakeBotApi, database: Database
 ) -> None:
-    async with running_bot(fake_bot_api, tmp_path / "bot.db", webhook=True) as bot:
+    async with running_bot(fake_bot_api, database, webhook=True) as bot:
         url = bot.settings.webhook_url
         assert url is not None
         healthz = url.rsplit("/", 1)[0] + "/healthz"
@@ -105,9 +104,9 @@ async def test_healthz_says_whether_the_database_answers_and_nothing_more(
 
 
 async def test_a_press_is_answered_inside_the_webhook_reply(
-    fake_bot_api: FakeBotApi, tmp_path: Path
+    fake_bot_api: FakeBotApi, database: Database
 ) -> None:
-    async with running_bot(fake_bot_api, tmp_path / "bot.db", webhook=True) as bot:
+    async with running_bot(fake_bot_api, database, webhook=True) as bot:
         alice = bot.person(ALICE)
         await alice.send("/start")
         index = len(fake_bot_api.calls)

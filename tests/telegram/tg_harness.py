@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.channels.telegram.app import TelegramBot, build_bot
+from bot.channels.telegram.pacing import Pacer
 from bot.channels.telegram.runner import Runtime
 from bot.channels.telegram.settings import TelegramSettings
 from bot.config import Settings
@@ -107,30 +108,45 @@ class RunningBot:
     def person(self, user_id: int) -> Person:
         return Person(self, user_id)
 
+    def query(self, sql: str, *params: object) -> list[tuple[Any, ...]]:
+        """Rows of ``sql`` (``?`` placeholders), read as another process would, on whichever
+        backend the bot runs."""
+        url = self.settings.base.database_url
+        if url is None:
+            with sqlite3.connect(self.settings.base.db_path) as db:
+                return db.execute(sql, params).fetchall()
+        import psycopg
+
+        with psycopg.connect(url, autocommit=True) as conn:
+            return conn.execute(sql.replace("?", "%s"), params).fetchall()  # type: ignore[arg-type]
+
     def stored_state(self, user_id: int) -> JsonDict | None:
-        """The conversation row of a user, read as another process would."""
+        """The conversation row of a user."""
         key = pseudonym(SECRET.encode(), "telegram", user_id)
-        with sqlite3.connect(self.settings.base.db_path) as db:
-            row = db.execute("SELECT state FROM conversations WHERE pseudonym = ?", (key,)).fetchone()
-        return json.loads(row[0]) if row else None
+        rows = self.query("SELECT state FROM conversations WHERE pseudonym = ?", key)
+        return json.loads(rows[0][0]) if rows else None
 
     def remembered_ids(self, user_id: int) -> list[int]:
         key = pseudonym(SECRET.encode(), "telegram", user_id)
-        with sqlite3.connect(self.settings.base.db_path) as db:
-            rows = db.execute(
-                "SELECT message_id FROM recent_messages WHERE pseudonym = ? ORDER BY message_id",
-                (key,),
-            ).fetchall()
+        rows = self.query(
+            "SELECT message_id FROM recent_messages WHERE pseudonym = ? ORDER BY message_id", key
+        )
         return [int(r[0]) for r in rows]
 
 
+Database = Path | str
+"""Where the bot keeps its data in a test: a SQLite file, or a ``postgresql://`` URL."""
+
+
 def make_settings(
-    fake: FakeBotApi, db: Path, *, webhook: bool = False, admins: Sequence[int] = (),
+    fake: FakeBotApi, db: Database, *, webhook: bool = False, admins: Sequence[int] = (),
     flows: Path = FLOWS, knowledge: Path = KNOWLEDGE,
 ) -> TelegramSettings:
+    url = db if isinstance(db, str) else None
+    path = "unused.db" if isinstance(db, str) else str(db)
     base = Settings(
-        flows_dir=flows, knowledge_dir=knowledge, db_path=str(db), secret=SECRET,
-        retention=dt.timedelta(days=30),
+        flows_dir=flows, knowledge_dir=knowledge, db_path=path, database_url=url,
+        secret=SECRET, retention=dt.timedelta(days=30),
     )
     return TelegramSettings.from_env(base, bot_env(fake, webhook=webhook, admins=admins),
                                      webhook=webhook)
@@ -138,14 +154,19 @@ def make_settings(
 
 @asynccontextmanager
 async def running_bot(
-    fake: FakeBotApi, db: Path, *, webhook: bool = False, admins: Sequence[int] = (),
+    fake: FakeBotApi, db: Database, *, webhook: bool = False, admins: Sequence[int] = (),
     flows: Path = FLOWS, knowledge: Path = KNOWLEDGE, bundle: Bundle | None = None,
+    pacer: Pacer | None = None,
 ) -> AsyncIterator[RunningBot]:
-    """Start the bot exactly as ``entraide run [--webhook]`` does; stop it cleanly after."""
+    """Start the bot exactly as ``entraide run [--webhook]`` does; stop it cleanly after.
+
+    ``pacer``: Telegram's pacing (about one message per second per chat) unless a test that
+    is not about pacing passes a faster one to send many messages in one chat quickly."""
     settings = make_settings(fake, db, webhook=webhook, admins=admins, flows=flows,
                              knowledge=knowledge)
     bundle = bundle or load_bundle(flows, knowledge)
     assembled = build_bot(settings, bundle)
+    assembled.lifecycle.pacer = pacer
     runtime = Runtime(assembled, settings, webhook=webhook)
     await runtime.start()
     try:

@@ -35,6 +35,7 @@ from bot.validation import validate
 
 from .delivery import Delivery
 from .handlers import CHANNEL_COMMANDS, TelegramChannel
+from .pacing import Pacer
 from .redact import protect_logs
 from .settings import TelegramSettings
 from .staff_alerts import StaffAlerts
@@ -59,6 +60,8 @@ class Lifecycle:
         self.source = source
         self.bot = bot
         self.staff = StaffAlerts(channel.settings.admin_ids)
+        self.pacer: Pacer | None = None
+        """Telegram's limits by default; a test that is not about pacing may set a faster one."""
         self._maintenance: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -66,7 +69,7 @@ class Lifecycle:
         await self.channel.store.open()
         await self._purge()
         await self._register_commands()
-        delivery = Delivery(self.channel.store, self.bot, self.channel.sealer)
+        delivery = Delivery(self.channel.store, self.bot, self.channel.sealer, pacer=self.pacer)
         self.channel.attach(delivery)
         await delivery.start()  # pending replies go before any new update is fetched
         self._maintenance = asyncio.create_task(self._maintain(), name="entraide:maintenance")

@@ -81,6 +81,9 @@ class Delivery:
         self._known: set[int] = set()
         self._finished: dict[int, float] = {}
         self._deferred: dict[str, float] = {}
+        self._blocked: dict[str, float] = {}
+        """Chats whose entries were dropped on a 403, and when: a claim that began before
+        read rows that no longer exist, and must not send them."""
         self._woken = asyncio.Event()
         self._idle = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -142,6 +145,8 @@ class Delivery:
                 continue  # in flight here, or done after the claim read it
             if entry.chat in self._deferred:
                 continue  # read before its deferral was written
+            if self._blocked.get(entry.chat, -1.0) >= started:
+                continue  # read before the chat's entries were dropped (403)
             self._known.add(entry.id)
             run = self._runs.get(entry.chat)
             if run is not None:
@@ -156,6 +161,8 @@ class Delivery:
         if self._finished:
             self._finished = {i: t for i, t in self._finished.items()
                               if now - t < FINISHED_KEPT}
+        if self._blocked:
+            self._blocked = {c: t for c, t in self._blocked.items() if now - t < FINISHED_KEPT}
 
     def _update_idle(self) -> None:
         if not self._runs and not self._deferred and not self._woken.is_set():
@@ -238,6 +245,7 @@ class Delivery:
             return False
         if verdict is Verdict.BLOCKED:
             dropped = await self.store.drop_chat(entry.chat)
+            self._blocked[entry.chat] = time.monotonic()
             log.info("%s to %s: 403 (%s); %d pending entr(ies) dropped", method, chat,
                      error.message[:200], dropped)
             return False
