@@ -16,6 +16,7 @@ from bot.storage.postgres import PostgresStore
 from bot.storage.sqlite import SqliteStore
 
 BACKENDS = ("postgres", "sqlite")
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -48,6 +49,12 @@ def test_database_url_without_secret_refuses_to_start_and_writes_no_key(
     with pytest.raises(ConfigError, match="ENTRAIDE_SECRET is required"):
         pseudonym_secret(Settings.from_env())
     assert main(["purge"]) == 2
+    assert "ENTRAIDE_SECRET is required with DATABASE_URL" in capsys.readouterr().err
+    env.setenv("TELEGRAM_BOT_TOKEN", "123456789:" + "A" * 35)
+    env.setenv("WEBHOOK_URL", "https://bot.example.org/telegram")
+    env.setenv("ENTRAIDE_FLOWS", str(ROOT / "flows"))
+    env.setenv("ENTRAIDE_KNOWLEDGE", str(ROOT / "knowledge"))
+    assert main(["run", "--webhook"]) == 2  # the bot itself, before any network call
     assert "ENTRAIDE_SECRET is required with DATABASE_URL" in capsys.readouterr().err
     assert not list(tmp_path.glob("*.key"))
 

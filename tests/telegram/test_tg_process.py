@@ -61,6 +61,9 @@ async def test_sigterm_drains_updates_in_progress_then_exits(
     assert code == 0, logged
     assert took < 25  # hosts send SIGKILL 30 s after SIGTERM
     assert "store closed" in logged and "bot stopped" in logged
+    mode = "webhook" if webhook else "polling"
+    started = f"bot started: mode {mode}, store SQLite {tmp_path / 'entraide.db'}, content version "
+    assert started in logged  # one line says what runs, on which data
     # What was committed was delivered or stays queued; what was not stays at Telegram's.
     index = len(fake_bot_api.calls)
     again = await start_bot(fake_bot_api, tmp_path, webhook=webhook)
