@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import logging
@@ -10,11 +11,13 @@ import time
 from pathlib import Path
 
 import pytest
-from tg_harness import RunningBot, load_bundle, plain, running_bot
+from tg_harness import Database, RunningBot, load_bundle, plain, running_bot
 
+from bot.channels.telegram import app as app_module
 from bot.channels.telegram import runner as runner_module
 from bot.channels.telegram.render import render_replies
 from bot.scenarios import Driver
+from bot.storage.factory import create_store
 from bot.storage.sqlite import SqliteStore
 from tests.fakes.fake_bot_api import FAKE_TOKEN, FakeBotApi
 
@@ -331,6 +334,32 @@ async def test_expired_conversations_are_purged_at_start(
         assert await store.load("recent") is not None
     finally:
         await store.close()
+
+
+async def test_expired_data_is_purged_while_the_bot_runs(
+    fake_bot_api: FakeBotApi, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Retention runs hourly in the running bot, not only at start (here every 0.2 s)."""
+    monkeypatch.setattr(app_module, "CONTENT_CHECK_EVERY", 0.05)
+    monkeypatch.setattr(app_module, "PURGE_EVERY", dt.timedelta(seconds=0.2))
+    async with running_bot(fake_bot_api, database) as bot:
+        other = create_store(bot.settings.base)  # as another process sees the database
+        await other.open()
+        try:
+            now = dt.datetime.now(dt.UTC)
+            for who, when, update_id in (("ancien", now - dt.timedelta(days=31), 41),
+                                         ("recent", now, 42)):
+                async with other.turn(who, update_id, when) as tx:
+                    tx.save('{"schema_version": 1}')
+            for _ in range(200):
+                if await other.load("ancien") is None:
+                    break
+                await asyncio.sleep(0.05)
+            assert await other.load("ancien") is None
+            assert await other.load("recent") is not None
+            assert bot.query("SELECT update_id FROM handled_updates") == [(42,)]
+        finally:
+            await other.close()
 
 
 # -- logs ------------------------------------------------------------------------------
