@@ -5,7 +5,12 @@ Run: ``make bench-telegram`` (or ``.venv/bin/python benchmarks/telegram_bot.py``
 ours, bare, ours, bare…), ``--rounds 3`` (each simulated person is followed by a new one,
 this many times), ``--quick`` (10 users, 1 run, 1 round: a smoke test), ``--start-only``
 (no users, 10 runs: the start figures only), ``--profile DIR``
-(our bot runs under cProfile; one ``.prof`` file per run), ``--json FILE``.
+(our bot runs under cProfile; one ``.prof`` file per run), ``--json FILE``,
+``--backend sqlite|postgres|both`` (our bot on SQLite, default; on PostgreSQL, a throw-away
+server started by the benchmark from the ``pgserver`` package, a fresh database per run; or
+both, alternated with the bare bot: SQLite, PostgreSQL, bare, then rotated), ``--think S``
+(each person reads a screen S seconds before acting; default 0: robots acting at once, which
+per-chat pacing, about one message per second in a chat as Telegram asks, slows by design).
 
 Not a test: nothing asserts, figures depend on the machine. What it does, per run:
 
@@ -49,7 +54,7 @@ import tempfile
 import time
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -57,6 +62,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.fakes.fake_bot_api import FAKE_TOKEN, Call, FakeBotApi  # noqa: E402
+from tests.pg_harness import PgServer  # noqa: E402
+from tests.pg_harness import start as start_postgres  # noqa: E402
 
 BARE_BOT = ROOT / "benchmarks" / "bare_bot.py"
 START_TIMEOUT = 60.0
@@ -160,8 +167,11 @@ class Watcher:
 class Person:
     """One simulated user: plays the conversation, timing each turn."""
 
-    def __init__(self, fake: FakeBotApi, watcher: Watcher, user_id: int, strict: bool) -> None:
+    def __init__(
+        self, fake: FakeBotApi, watcher: Watcher, user_id: int, strict: bool, think: float = 0.0
+    ) -> None:
         self.fake, self.watcher, self.user_id, self.strict = fake, watcher, user_id, strict
+        self.think = think
 
     def _button(self, label: str) -> tuple[int, str]:
         """(message id, callback data) of ``label`` on the newest keyboard; the bare bot's
@@ -192,6 +202,8 @@ class Person:
     async def converse(self, latencies: list[float], answered_at: list[float]) -> int:
         """Play every turn; returns how many went unanswered (the rest are skipped then)."""
         for index, turn in enumerate(CONVERSATION):
+            if index and self.think:
+                await asyncio.sleep(self.think)  # reading the screen before the next action
             future = self.watcher.expect(self.user_id)
             started = time.monotonic()
             self._act(turn)
@@ -204,7 +216,11 @@ class Person:
         return 0
 
 
-def environment(fake: FakeBotApi, folder: Path) -> dict[str, str]:
+BOTS = {"ours": "this bot", "ours-pg": "this bot on PostgreSQL", "bare": "bare bot"}
+"""Who runs: our bot on SQLite, our bot on PostgreSQL, the bare python-telegram-bot bot."""
+
+
+def environment(fake: FakeBotApi, folder: Path, database_url: str | None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("TELEGRAM_", "ENTRAIDE_", "WEBHOOK_"))}
     env.update({
@@ -215,6 +231,8 @@ def environment(fake: FakeBotApi, folder: Path) -> dict[str, str]:
         "ENTRAIDE_DB": str(folder / "entraide.db"),
         "ENTRAIDE_SECRET": "benchmark-secret",
     })
+    if database_url is not None:
+        env["DATABASE_URL"] = database_url
     return env
 
 
@@ -249,15 +267,17 @@ async def first_call(fake: FakeBotApi, method: str, after: int) -> Call:
 
 
 async def one_run(
-    bot: str, users: int, rounds: int, profile: Path | None = None
+    bot: str, users: int, rounds: int, profile: Path | None = None, pg: PgServer | None = None,
+    think: float = 0.0,
 ) -> RunResult:
+    database_url = pg.create_database("bench") if bot == "ours-pg" and pg is not None else None
     async with FakeBotApi(FAKE_TOKEN) as fake:
         with tempfile.TemporaryDirectory(prefix="bench-tg-") as tmp:
             folder = Path(tmp)
             log = (folder / "bot.log").open("wb")
             spawned = time.monotonic()
             process = await asyncio.create_subprocess_exec(
-                *command(bot, profile), cwd=folder, env=environment(fake, folder),
+                *command(bot, profile), cwd=folder, env=environment(fake, folder, database_url),
                 stdout=log, stderr=asyncio.subprocess.STDOUT,
             )
             try:
@@ -265,7 +285,7 @@ async def one_run(
                 start_cpu = cpu_seconds(process.pid)
                 settled_cpu = await settle(process.pid)
                 if users:
-                    result = await drive(fake, process.pid, bot, users, rounds)
+                    result = await drive(fake, process.pid, bot, users, rounds, think)
                 else:  # --start-only
                     nan = float("nan")
                     result = RunResult(bot, 0, 0, nan, nan, nan, nan, nan, nan, 0.0, 0.0, 0.0, 0)
@@ -292,7 +312,9 @@ async def one_run(
             return result
 
 
-async def drive(fake: FakeBotApi, pid: int, bot: str, users: int, rounds: int) -> RunResult:
+async def drive(
+    fake: FakeBotApi, pid: int, bot: str, users: int, rounds: int, think: float
+) -> RunResult:
     watcher = Watcher(fake)
     follower = asyncio.create_task(watcher.follow())
     latencies: list[float] = []
@@ -301,7 +323,8 @@ async def drive(fake: FakeBotApi, pid: int, bot: str, users: int, rounds: int) -
     async def slot(index: int) -> int:
         missed = 0
         for round_ in range(rounds):
-            person = Person(fake, watcher, 10_000 + round_ * users + index, strict=bot == "ours")
+            person = Person(fake, watcher, 10_000 + round_ * users + index, strict=bot != "bare",
+                            think=think)
             missed += await person.converse(latencies, answered_at)
         return missed
 
@@ -347,19 +370,24 @@ def table(users: int, results: Sequence[RunResult]) -> str:
     def median(bot: str, key: str) -> float:
         return float(statistics.median(getattr(r, key) for r in results if r.bot == bot))
 
-    runs = sum(r.bot == "ours" for r in results)
-    turns = statistics.median(r.turns for r in results if r.bot == "ours")
+    ours = [b for b in BOTS if b != "bare" and any(r.bot == b for r in results)]
+    runs = sum(r.bot == ours[0] for r in results)
+    turns = statistics.median(r.turns for r in results if r.bot == ours[0])
+    head = " | ".join(BOTS[b] for b in ours)
+    ratios = " | ".join(f"ratio {'PostgreSQL' if b == 'ours-pg' else ''}".strip() for b in ours)
     lines = [
         f"\n{users or 'no'} users, {runs} alternated runs of each bot, {turns:.0f} turns per run "
         "(medians)",
-        "| figure | this bot | bare bot | ratio |", "|---|---|---|---|",
+        f"| figure | {head} | bare bot | {ratios} |", "|---" * (2 + 2 * len(ours)) + "|",
     ]
     for key, label, fmt in FIGURES:
         if not users and not key.startswith("start"):
             continue
-        ours, bare = median("ours", key), median("bare", key)
-        ratio = f"{ours / bare:.2f}" if bare else ""
-        lines.append(f"| {label} | {fmt.format(ours)} | {fmt.format(bare)} | {ratio} |")
+        bare = median("bare", key)
+        values = [median(b, key) for b in ours]
+        cells = " | ".join(fmt.format(v) for v in values)
+        shares = " | ".join(f"{v / bare:.2f}" if bare else "" for v in values)
+        lines.append(f"| {label} | {cells} | {fmt.format(bare)} | {shares} |")
     return "\n".join(lines)
 
 
@@ -376,18 +404,37 @@ def describe(result: RunResult) -> str:
 
 async def main_async(args: argparse.Namespace, say: Callable[[str], None]) -> list[RunResult]:
     results: list[RunResult] = []
-    for users in args.users:
-        for run in range(args.runs):
-            for bot in ("ours", "bare") if run % 2 == 0 else ("bare", "ours"):
-                profile = None
-                if bot == "ours" and args.profile is not None:
-                    args.profile.mkdir(parents=True, exist_ok=True)
-                    profile = (args.profile / f"ours-{users}u-run{run + 1}.prof").resolve()
-                result = await one_run(bot, users, args.rounds, profile)
-                results.append(result)
-                say(describe(result))
-        say(table(users, [r for r in results if r.users == users]))
+    bots = {"sqlite": ["ours"], "postgres": ["ours-pg"], "both": ["ours", "ours-pg"]}
+    order = [*bots[args.backend], "bare"]
+    with contextlib.ExitStack() as stack:
+        pg = stack.enter_context(postgres()) if args.backend != "sqlite" else None
+        for users in args.users:
+            for run in range(args.runs):
+                for bot in order[run % len(order):] + order[:run % len(order)]:
+                    profile = _profile(args, bot, users, run)
+                    result = await one_run(bot, users, args.rounds, profile, pg, args.think)
+                    results.append(result)
+                    say(describe(result))
+            say(table(users, [r for r in results if r.users == users]))
     return results
+
+
+@contextlib.contextmanager
+def postgres() -> Iterator[PgServer]:
+    """A throw-away PostgreSQL server (the tests' harness), removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="bench-pg-") as tmp:
+        server = start_postgres(Path(tmp))
+        try:
+            yield server
+        finally:
+            server.handle.cleanup()
+
+
+def _profile(args: argparse.Namespace, bot: str, users: int, run: int) -> Path | None:
+    if bot == "bare" or args.profile is None:
+        return None
+    args.profile.mkdir(parents=True, exist_ok=True)
+    return Path(args.profile / f"{bot}-{users}u-run{run + 1}.prof").resolve()
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -403,6 +450,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--profile", type=Path, default=None,
                         help="run our bot under cProfile, .prof files in this folder")
     parser.add_argument("--json", type=Path, default=None, help="write every run here")
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="seconds a person reads a screen before acting (default 0)")
+    parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="sqlite",
+                        help="our bot's database (default sqlite)")
     args = parser.parse_args(argv)
     args.users = [0] if args.start_only else args.users or ([10] if args.quick else [10, 50])
     args.runs = args.runs or (1 if args.quick else 10 if args.start_only else 3)
