@@ -23,7 +23,6 @@ import asyncio
 import datetime as dt
 import logging
 import sqlite3
-import weakref
 from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -39,6 +38,7 @@ from .base import (
     StorageError,
     StorageUnavailable,
 )
+from .buffered import BufferedTurn, PseudonymLocks
 
 if TYPE_CHECKING:
     from .base import Store, TurnTransaction
@@ -50,38 +50,6 @@ log = logging.getLogger(__name__)
 R = TypeVar("R")
 
 
-class _Turn:
-    """The :class:`~bot.storage.base.TurnTransaction` of SQLite: writes are buffered here
-    and applied by one function in the database thread when the turn ends."""
-
-    def __init__(self, duplicate: bool, state: str | None) -> None:
-        self._duplicate = duplicate
-        self._state = state
-        self.ops: list[queries.Op] = []
-
-    @property
-    def duplicate(self) -> bool:
-        return self._duplicate
-
-    async def load(self) -> str | None:
-        return self._state
-
-    def save(self, state: str) -> None:
-        self.ops.append(("save", state))
-
-    def forget(self) -> None:
-        self.ops.append(("forget",))
-
-    def count(self, flow: str, outcome: str) -> None:
-        self.ops.append(("count", flow, outcome))
-
-    def send(self, address: str, payload: str) -> None:
-        self.ops.append(("send", address, payload))
-
-    def remember(self, message_ids: Sequence[int]) -> None:
-        self.ops.append(("remember", tuple(message_ids)))
-
-
 class SqliteStore:
     """:class:`~bot.storage.base.Store` on one SQLite file (or ``:memory:``)."""
 
@@ -90,7 +58,7 @@ class SqliteStore:
         self.retention = retention
         self._db: sqlite3.Connection | None = None
         self._thread: ThreadPoolExecutor | None = None
-        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._lock = PseudonymLocks()
 
     def describe(self) -> str:
         return f"SQLite {self.path}"
@@ -163,13 +131,6 @@ class SqliteStore:
 
     # -- turns ------------------------------------------------------------------------
 
-    def _lock(self, pseudonym: str) -> asyncio.Lock:
-        lock = self._locks.get(pseudonym)
-        if lock is None:
-            lock = asyncio.Lock()
-            self._locks[pseudonym] = lock
-        return lock
-
     def turn(
         self, pseudonym: str, update_id: int | None, now: dt.datetime
     ) -> AbstractAsyncContextManager[TurnTransaction]:
@@ -181,7 +142,7 @@ class SqliteStore:
     ) -> AsyncIterator[TurnTransaction]:
         async with self._lock(pseudonym):
             duplicate, state = await self._call(queries.begin, pseudonym, update_id)
-            tx = _Turn(duplicate, state)
+            tx = BufferedTurn(duplicate, state)
             yield tx
             if duplicate or (not tx.ops and update_id is None):
                 return

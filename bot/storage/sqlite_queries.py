@@ -16,11 +16,8 @@ from .base import (
     OutboxEntry,
     Purged,
 )
+from .buffered import Op, keeps_ids
 from .sqlite_schema import migrate
-
-Op = tuple[Any, ...]
-"""A write buffered by a turn: ``("save", state)``, ``("forget",)``, ``("count", flow,
-outcome)``, ``("send", address, payload, keep_ids)``, ``("remember", ids)``."""
 
 FILE_MODE = 0o600
 BUSY_TIMEOUT_MS = 10_000
@@ -95,24 +92,9 @@ def checkpoint(db: sqlite3.Connection) -> None:
 
 
 def mark_forgotten_sends(ops: list[Op]) -> list[Op]:
-    """Entries queued after a ``forget`` keep no message id, unless the turn saved a new
-    conversation after it (``/effacer`` starts a fresh one; ``/oubli`` keeps nothing)."""
-    keep = True
-    for op in ops:
-        if op[0] == "forget":
-            keep = False
-        elif op[0] == "save":
-            keep = True
-    marked: list[Op] = []
-    forgotten = False
-    for op in ops:
-        if op[0] == "forget":
-            forgotten = True
-        if op[0] == "send":
-            marked.append((*op, keep or not forgotten))
-        else:
-            marked.append(op)
-    return marked
+    """Each ``send`` gets its ``keep_ids`` flag (:func:`~.buffered.keeps_ids`)."""
+    marks = keeps_ids(ops)
+    return [(*op, keep) if op[0] == "send" else op for op, keep in zip(ops, marks, strict=True)]
 
 
 def begin(

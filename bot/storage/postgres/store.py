@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import weakref
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import TYPE_CHECKING
@@ -22,6 +21,7 @@ import psycopg
 import psycopg_pool
 
 from ..base import Counter, OutboxEntry, Purged, StorageError
+from ..buffered import PseudonymLocks
 from . import maintenance, outbox, schema, turn
 from .connection import (
     CONNECT_TIMEOUT,
@@ -60,7 +60,7 @@ class PostgresStore:
         self.pool_size = max(pool_size, RESERVED + 1)
         self._pool: psycopg_pool.AsyncConnectionPool[Connection] | None = None
         self._turns = asyncio.Semaphore(self.pool_size - RESERVED)
-        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._lock = PseudonymLocks()
 
     def describe(self) -> str:
         return describe(self.url)
@@ -103,13 +103,6 @@ class PostgresStore:
         return connection(self._pool, f"{self.describe()}: {where}")
 
     # -- turns ------------------------------------------------------------------------
-
-    def _lock(self, pseudonym: str) -> asyncio.Lock:
-        lock = self._locks.get(pseudonym)
-        if lock is None:
-            lock = asyncio.Lock()
-            self._locks[pseudonym] = lock
-        return lock
 
     def turn(
         self, pseudonym: str, update_id: int | None, now: dt.datetime

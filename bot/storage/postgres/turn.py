@@ -15,15 +15,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Sequence
-from typing import Any
 
+from ..buffered import BufferedTurn, Op, keeps_ids
 from .connection import Connection
 
 TURN_LOCK_SPACE = 0x4B49  # "KI": first key of the (int4, int4) advisory locks of turns
-
-Op = tuple[Any, ...]
-"""A buffered write: ``("save", state)``, ``("forget",)``, ``("count", flow, outcome)``,
-``("send", address, payload)``, ``("remember", ids)``."""
 
 
 def lock_key(pseudonym: str) -> int:
@@ -32,57 +28,9 @@ def lock_key(pseudonym: str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
-class PgTurn:
-    """The :class:`~bot.storage.base.TurnTransaction` of PostgreSQL."""
-
-    def __init__(self, duplicate: bool, state: str | None) -> None:
-        self._duplicate = duplicate
-        self._state = state
-        self.ops: list[Op] = []
-
-    @property
-    def duplicate(self) -> bool:
-        return self._duplicate
-
-    async def load(self) -> str | None:
-        return self._state
-
-    def save(self, state: str) -> None:
-        self.ops.append(("save", state))
-
-    def forget(self) -> None:
-        self.ops.append(("forget",))
-
-    def count(self, flow: str, outcome: str) -> None:
-        self.ops.append(("count", flow, outcome))
-
-    def send(self, address: str, payload: str) -> None:
-        self.ops.append(("send", address, payload))
-
-    def remember(self, message_ids: Sequence[int]) -> None:
-        self.ops.append(("remember", tuple(message_ids)))
-
-
-def keeps_ids(ops: Sequence[Op]) -> list[bool]:
-    """For each op: would a ``send`` here keep its message id once delivered? Not after a
-    ``forget`` (``/oubli`` keeps nothing), unless the turn saved a new conversation after
-    it (``/effacer`` starts a fresh one whose messages it must be able to delete)."""
-    saved_after_forget = True
-    for op in ops:
-        if op[0] == "forget":
-            saved_after_forget = False
-        elif op[0] == "save":
-            saved_after_forget = True
-    forgotten, marks = False, []
-    for op in ops:
-        forgotten = forgotten or op[0] == "forget"
-        marks.append(saved_after_forget or not forgotten)
-    return marks
-
-
 async def begin(
     conn: Connection, pseudonym: str, update_id: int | None, now: dt.datetime
-) -> PgTurn:
+) -> BufferedTurn:
     """Lock the pseudonym, claim the update id, read the state (inside a transaction)."""
     await conn.execute(
         "SELECT pg_advisory_xact_lock(%s, %s)", (TURN_LOCK_SPACE, lock_key(pseudonym))
@@ -94,11 +42,11 @@ async def begin(
             (update_id, now),
         )
         if claimed.rowcount == 0:
-            return PgTurn(True, None)
+            return BufferedTurn(True, None)
     row = await (
         await conn.execute("SELECT state FROM conversations WHERE pseudonym = %s", (pseudonym,))
     ).fetchone()
-    return PgTurn(False, str(row[0]) if row else None)
+    return BufferedTurn(False, str(row[0]) if row else None)
 
 
 async def erase(conn: Connection, pseudonym: str) -> None:
