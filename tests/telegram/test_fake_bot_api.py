@@ -403,3 +403,28 @@ async def test_a_real_application_round_trip_over_polling(fake_bot_api: FakeBotA
     assert [m["text"] for m in fake_bot_api.sent_messages(USER)] == ["Avec plaisir"]
     assert len(fake_bot_api.answered_callbacks) == 1
     assert not [error for error in fake_bot_api.errors if not error.injected]
+
+
+async def test_round_robin_skips_a_dead_webhook_like_a_load_balancer(
+    fake_bot_api: FakeBotApi, bot: Bot
+) -> None:
+    """Two backends behind a balancer: each update goes to the next one; when one is
+    gone (connection refused), the retry goes to the other, so no update waits for it."""
+    async with webhook_receiver(statuses=[]) as (url_a, got_a), \
+            webhook_receiver(statuses=[]) as (url_b, got_b):
+        assert await bot.set_webhook(url_a, secret_token="s3cret-Token_1")
+        fake_bot_api.route_webhook_round_robin([url_a, url_b])
+        first = fake_bot_api.user_sends_text(USER, "one")
+        second = fake_bot_api.user_sends_text(USER, "two")
+        await fake_bot_api.wait_until_updates_confirmed(timeout=2)
+        assert [u for _, u in got_a] == [first] and [u for _, u in got_b] == [second]
+        async with webhook_receiver(statuses=[]) as (url_c, got_c):
+            pass  # url_c now refuses connections: a killed process
+        fake_bot_api.route_webhook_round_robin([url_c, url_b])
+        third = fake_bot_api.user_sends_text(USER, "three")
+        fourth = fake_bot_api.user_sends_text(USER, "four")
+        await fake_bot_api.wait_until_updates_confirmed(timeout=2)
+    assert got_c == [] and [u for _, u in got_b] == [second, third, fourth]
+    outcomes = [o for i, o in fake_bot_api.webhook_deliveries if i == third["update_id"]]
+    assert len(outcomes) == 2 and str(outcomes[0]).startswith("Connection failed")
+    assert outcomes[1] == 200  # retried at once on the live backend, not after a backoff
