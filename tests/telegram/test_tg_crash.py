@@ -35,16 +35,21 @@ def plain_texts(driver: Driver) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    ("webhook", "failure"),
-    [(False, "hold"), (True, "hold"), (False, "429"), (True, "429")],
-    ids=["polling-held", "webhook-held", "polling-429", "webhook-429"],
+    ("webhook", "failure", "backend"),
+    [(False, "hold", "sqlite"), (True, "hold", "sqlite"), (False, "429", "sqlite"),
+     (True, "429", "sqlite"), (False, "hold", "postgres"), (True, "429", "postgres")],
+    ids=["polling-held", "webhook-held", "polling-429", "webhook-429", "polling-held-pg",
+         "webhook-429-pg"],
 )
 async def test_a_crisis_answer_survives_a_kill_while_telegram_holds_or_refuses_it(
-    fake_bot_api: FakeBotApi, tmp_path: Path, webhook: bool, failure: str
+    fake_bot_api: FakeBotApi, tmp_path: Path, webhook: bool, failure: str, backend: str,
+    request: pytest.FixtureRequest,
 ) -> None:
     driver = private_content(tmp_path)
     fake = fake_bot_api
-    first = await start_bot(fake, tmp_path, webhook=webhook)
+    url = request.getfixturevalue("pg_server").create_database() if backend == "postgres" else None
+    db: Path | str = url or tmp_path / "entraide.db"
+    first = await start_bot(fake, tmp_path, webhook=webhook, database_url=url)
     try:
         await fake.wait_for_call("setWebhook" if webhook else "getUpdates", timeout=30)
         fake.user_sends_command(ALICE, "/start")
@@ -62,11 +67,11 @@ async def test_a_crisis_answer_survives_a_kill_while_telegram_holds_or_refuses_i
         first_log = await kill(first)
     fake.release("sendMessage")
     fake.redeliver(update)  # as Telegram does for an update whose answer it never saw
-    second = await start_bot(fake, tmp_path, webhook=webhook)
+    second = await start_bot(fake, tmp_path, webhook=webhook, database_url=url)
     try:
         await fake.wait_for_messages(ALICE, 2, timeout=30)
         await fake.wait_until_updates_confirmed(timeout=20)
-        await outbox_empty(tmp_path / "entraide.db")
+        await outbox_empty(db)
     finally:
         code, second_log, _ = await stop_bot(second)
     logs = f"first:\n{first_log}\nsecond:\n{second_log}"

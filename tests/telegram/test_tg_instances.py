@@ -14,7 +14,7 @@ import random
 from pathlib import Path
 
 from tg_harness import free_port
-from tg_processes import private_content, start_bot, stop_bot
+from tg_processes import outbox_empty, private_content, start_bot, stop_bot
 
 from bot.channels.telegram.render import render_replies
 from bot.scenarios import Driver
@@ -60,19 +60,6 @@ async def both_registered(fake: FakeBotApi) -> None:
             return
         await asyncio.sleep(0.05)
     raise AssertionError("the two instances did not both start")
-
-
-async def outbox_empty(database: str) -> None:
-    """Every queued reply was accepted by Telegram: nothing more can be sent."""
-    import psycopg
-
-    for _ in range(600):
-        async with await psycopg.AsyncConnection.connect(database, autocommit=True) as conn:
-            row = await (await conn.execute("SELECT count(*) FROM outbox")).fetchone()
-        if row is not None and row[0] == 0:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("outbox entries still pending")
 
 
 async def both_delivering(database: str) -> None:

@@ -64,11 +64,22 @@ async def stop_bot(process: asyncio.subprocess.Process) -> tuple[int, str, float
     return process.returncode, err.decode(), time.monotonic() - started
 
 
-async def outbox_empty(db: Path) -> None:
-    """Wait until the bot removed every outbox entry (Telegram accepted them all)."""
+async def outbox_empty(db: Path | str) -> None:
+    """Wait until the bot removed every outbox entry (Telegram accepted them all), in the
+    SQLite file ``db`` or the PostgreSQL database at URL ``db``: nothing more can be sent."""
     for _ in range(500):
-        with sqlite3.connect(db) as conn:
-            if not conn.execute("SELECT count(*) FROM outbox").fetchone()[0]:
-                return
-        await asyncio.sleep(0.01)
+        if await _pending(db) == 0:
+            return
+        await asyncio.sleep(0.02)
     raise AssertionError("outbox entries still pending")
+
+
+async def _pending(db: Path | str) -> int:
+    if isinstance(db, Path):
+        with sqlite3.connect(db) as conn:
+            return int(conn.execute("SELECT count(*) FROM outbox").fetchone()[0])
+    import psycopg
+
+    async with await psycopg.AsyncConnection.connect(db, autocommit=True) as pg:
+        row = await (await pg.execute("SELECT count(*) FROM outbox")).fetchone()
+    return int(row[0]) if row else 0
