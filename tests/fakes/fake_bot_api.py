@@ -16,9 +16,12 @@ Known, deliberate differences with Telegram (all documented where they happen):
   on 443, 80, 88 or 8443) — other hosts still get Telegram's checks;
 * a bare ``&`` in HTML text is rejected (Telegram keeps it literally), see ``telegram_html``;
 * only ``parse_mode=HTML`` (or none) is implemented; other modes get "unsupported parse_mode";
-* updates are delivered to the webhook one at a time, in order; a failed delivery is retried
-  at once, then after 0.05, 0.1, 0.2, 0.4 s, then every 0.5 s while the webhook is set
-  (Telegram backs off further, and gives up after a day).
+* updates are delivered to the webhook one at a time, in order, unless a test sets
+  ``webhook_parallel`` (then as Telegram does: chats at once, up to ``max_connections``, one
+  chat's updates one at a time, in order); a failed delivery is retried at once, then after
+  0.05, 0.1, 0.2, 0.4 s, then every 0.5 s while the webhook is set (Telegram backs off
+  further, and gives up after a day); with ``route_webhook_round_robin`` each attempt goes to
+  the next URL, so a retry skips a dead backend as a load balancer would.
 
 The rules themselves (limits, error wording) live in ``telegram_rules`` and ``telegram_html``.
 """
@@ -114,6 +117,19 @@ class _Pending:
         return int(self.update["update_id"])
 
 
+def _chat_of(update: JsonDict) -> int:
+    """The chat an update belongs to (Telegram delivers one chat's updates in order)."""
+    for key, body in update.items():
+        if key == "update_id" or not isinstance(body, dict):
+            continue
+        chat = body.get("chat") or (body.get("message") or {}).get("chat")
+        if isinstance(chat, dict):
+            return int(chat["id"])
+        if isinstance(body.get("from"), dict):
+            return int(body["from"]["id"])
+    return 0
+
+
 async def _read_params(request: web.Request) -> dict[str, Any]:
     """Telegram accepts query strings, urlencoded forms, multipart forms and JSON bodies."""
     params: dict[str, Any] = dict(request.query)
@@ -166,6 +182,9 @@ class FakeBotApi:
         self._held: set[str] = set()
         self.last_update: JsonDict = {}
         """The update a user action queued last (to re-deliver it)."""
+        self.webhook_parallel = False
+        """Deliver updates of different chats at once (up to the webhook's max_connections),
+        one chat's one at a time and in order, as Telegram does; off: one update at a time."""
         self._webhook_routes: list[str] = []
         self._next_route = 0
         self._allowed_updates: list[str] = []
@@ -608,26 +627,53 @@ class FakeBotApi:
                 await task
 
     async def _deliver_forever(self) -> None:
-        """Deliver pending updates in order; retry a failed one until it is accepted."""
-        while self._webhook_task is asyncio.current_task():
-            await self._wait_until(lambda: bool(self._pending), 3600)
-            if not self._pending:
-                continue
-            entry = self._pending[0]
-            for delay in _webhook_retry_delays():
-                await asyncio.sleep(delay)
-                outcome = await self._post_update(entry.update, self._webhook.get("secret_token"))
-                self.webhook_deliveries.append((entry.update_id, outcome))
-                if isinstance(outcome, int) and 200 <= outcome < 300:
-                    break
-                self._webhook["last_error_date"] = int(self.now())
-                self._webhook["last_error_message"] = (
-                    f"Wrong response from the webhook: {outcome}"
-                    if isinstance(outcome, int) else outcome
-                )
-            if entry in self._pending:
-                self._pending.remove(entry)
-            self._notify()
+        """Deliver pending updates in order; retry a failed one until it is accepted. In
+        parallel mode, an update waits only for the earlier ones of its own chat."""
+        in_flight: set[int] = set()  # id() of the entries being delivered
+        chats: set[int] = set()
+
+        def next_entry() -> _Pending | None:
+            limit = int(self._webhook.get("max_connections", 40)) if self.webhook_parallel else 1
+            if len(in_flight) >= limit:
+                return None
+            for entry in self._pending:
+                if id(entry) in in_flight:
+                    continue
+                if _chat_of(entry.update) not in chats:  # its chat's earlier ones are done
+                    return entry
+            return None
+
+        async with asyncio.TaskGroup() as group:
+            while self._webhook_task is asyncio.current_task():
+                await self._wait_until(lambda: next_entry() is not None, 3600)
+                entry = next_entry()
+                if entry is None:
+                    continue
+                chat = _chat_of(entry.update)
+                in_flight.add(id(entry))
+                chats.add(chat)
+
+                def done(_: object, entry: _Pending = entry, chat: int = chat) -> None:
+                    in_flight.discard(id(entry))
+                    chats.discard(chat)
+                    self._notify()
+
+                group.create_task(self._deliver(entry)).add_done_callback(done)
+
+    async def _deliver(self, entry: _Pending) -> None:
+        for delay in _webhook_retry_delays():
+            await asyncio.sleep(delay)
+            outcome = await self._post_update(entry.update, self._webhook.get("secret_token"))
+            self.webhook_deliveries.append((entry.update_id, outcome))
+            if isinstance(outcome, int) and 200 <= outcome < 300:
+                break
+            self._webhook["last_error_date"] = int(self.now())
+            self._webhook["last_error_message"] = (
+                f"Wrong response from the webhook: {outcome}"
+                if isinstance(outcome, int) else outcome
+            )
+        if entry in self._pending:
+            self._pending.remove(entry)
 
     async def _post_update(
         self, update: JsonDict, secret: str | None, url: str | None = None
@@ -891,3 +937,12 @@ class FakeBotApi:
                 f"updates not confirmed within {timeout}s (fetched but unconfirmed: {fetched}); "
                 f"{self._describe()}"
             )
+
+    async def wait_for(
+        self, predicate: Callable[[], bool], what: str,
+        timeout: float = 10,  # noqa: ASYNC109 (own deadline)
+    ) -> None:
+        """Wait until ``predicate()`` holds, re-checked at every change the fake sees (a call,
+        a message, a delivery); fail saying ``what`` did not happen."""
+        if not await self._wait_until(predicate, timeout):
+            raise AssertionError(f"{what} did not happen within {timeout}s; {self._describe()}")

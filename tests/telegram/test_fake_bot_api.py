@@ -428,3 +428,39 @@ async def test_round_robin_skips_a_dead_webhook_like_a_load_balancer(
     outcomes = [o for i, o in fake_bot_api.webhook_deliveries if i == third["update_id"]]
     assert len(outcomes) == 2 and str(outcomes[0]).startswith("Connection failed")
     assert outcomes[1] == 200  # retried at once on the live backend, not after a backoff
+
+
+async def test_parallel_webhook_delivery_keeps_each_chat_in_order(
+    fake_bot_api: FakeBotApi, bot: Bot
+) -> None:
+    """``webhook_parallel``: Telegram's way. A slow answer for one chat does not hold the
+    other chats' updates, but that chat's next update waits for it."""
+    release = asyncio.Event()
+    received: list[tuple[int, str]] = []
+
+    async def handle(request: web.Request) -> web.Response:
+        update = await request.json()
+        received.append((update["message"]["chat"]["id"], update["message"]["text"]))
+        if update["message"]["text"] == "slow":
+            await release.wait()
+        return web.Response(status=200)
+
+    app = web.Application()
+    app.router.add_post("/telegram", handle)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        fake_bot_api.webhook_parallel = True
+        assert await bot.set_webhook(f"http://127.0.0.1:{runner.addresses[0][1]}/telegram")
+        fake_bot_api.user_sends_text(USER, "slow")
+        fake_bot_api.user_sends_text(USER, "after slow")
+        fake_bot_api.user_sends_text(USER + 1, "other chat")
+        await fake_bot_api.wait_for(lambda: (USER + 1, "other chat") in received, "other chat")
+        assert received == [(USER, "slow"), (USER + 1, "other chat")]  # USER's 2nd waits
+        release.set()
+        await fake_bot_api.wait_until_updates_confirmed(timeout=2)
+        assert received[2:] == [(USER, "after slow")]
+    finally:
+        release.set()
+        await runner.cleanup()
