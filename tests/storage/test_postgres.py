@@ -199,3 +199,36 @@ async def test_a_server_that_goes_away_makes_storage_unavailable_not_a_crash(
     with pytest.raises(StorageUnavailable):
         await store.claim("o", NOW, dt.timedelta(seconds=30), 10)
     await store.close()
+
+
+async def test_an_entry_delivered_by_another_process_during_a_claim_is_not_claimed(
+    two, pg_url: str  # type: ignore[no-untyped-def]
+) -> None:
+    """B's claim reads a chat's entry; before B takes the chat's lease, A claims the chat,
+    sends the entry, removes it and releases the lease. B must not get the entry: the
+    person would read it twice. (A's delivery is one transaction here, so that B's lease
+    insert waits for it at exactly that point.)"""
+    a, b = two
+    async with a.turn("c", None, NOW) as tx:
+        tx.send("addr", "once")
+    lease = dt.timedelta(seconds=30)
+    async with await psycopg.AsyncConnection.connect(pg_url) as process_a:
+        await process_a.execute(
+            "INSERT INTO outbox_leases (chat, owner, until) VALUES ('c', 'A', %s)", (NOW + lease,)
+        )
+        claim = asyncio.create_task(b.claim("B", NOW, lease, 100))
+        async with await psycopg.AsyncConnection.connect(pg_url, autocommit=True) as watch:
+            for _ in range(500):  # B has read the entry and waits for A's lease row
+                row = await (await watch.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                    "AND datname = current_database()"
+                )).fetchone()
+                if row and row[0]:
+                    break
+                await asyncio.sleep(0.01)
+            else:
+                raise AssertionError("B's claim never waited for A's lease")
+        await process_a.execute("DELETE FROM outbox WHERE chat = 'c'")  # sent, then removed
+        await process_a.execute("DELETE FROM outbox_leases WHERE chat = 'c'")  # released
+        await process_a.commit()
+    assert await claim == []

@@ -5,6 +5,9 @@ one ``INSERT … ON CONFLICT DO UPDATE … WHERE`` (the lease is free, already o
 out). That statement locks the lease row: two processes claiming the same chat at once are
 ordered by PostgreSQL, and the second sees the first's fresh lease and gets nothing of that
 chat. A process that dies stops renewing; when its lease runs out another takes the chat over.
+The entries are read again once the leases are held: between the first read and the lease,
+the chat's previous holder may have sent and removed an entry (or deferred it on a 429) and
+released the chat; what the first read saw must not go out a second time.
 """
 
 from __future__ import annotations
@@ -21,6 +24,13 @@ _READY = (
     "WHERE (l.chat IS NULL OR l.owner = %(owner)s OR l.until <= %(now)s) "
     "AND o.chat NOT IN (SELECT chat FROM outbox WHERE not_before > %(now)s) "
     "ORDER BY o.id LIMIT %(limit)s"
+)
+
+_LEASED = (
+    "SELECT id, chat, address, payload, created_at, attempts FROM outbox "
+    "WHERE chat = ANY(%(chats)s::text[]) "
+    "AND chat NOT IN (SELECT chat FROM outbox WHERE not_before > %(now)s) "
+    "ORDER BY id LIMIT %(limit)s"
 )
 
 _LEASE = (
@@ -61,8 +71,14 @@ async def claim(
                 _LEASE, {"chats": chats, "owner": owner, "until": now + lease, "now": now}
             )
         ).fetchall()
-    leased = {str(r[0]) for r in won}
-    return [e for e in entries if e.chat in leased]
+        if not won:
+            return []
+        rows = await (  # again, now that no one else can deliver these chats
+            await conn.execute(
+                _LEASED, {"chats": [str(r[0]) for r in won], "now": now, "limit": limit}
+            )
+        ).fetchall()
+    return [_entry(r) for r in rows]
 
 
 async def delivered(
