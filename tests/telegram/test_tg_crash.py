@@ -14,7 +14,14 @@ import random
 from pathlib import Path
 
 import pytest
-from tg_processes import outbox_empty, private_content, start_bot, stop_bot
+from tg_processes import (
+    kill,
+    outbox_empty,
+    private_content,
+    start_bot,
+    stop_bot,
+    without_one_repeat,
+)
 
 from bot.channels.telegram.render import render_replies
 from bot.scenarios import Driver
@@ -22,12 +29,6 @@ from tests.fakes.fake_bot_api import FakeBotApi
 
 ALICE = 1001
 CRISIS = "je veux en finir"
-
-
-async def kill(process: asyncio.subprocess.Process) -> str:
-    process.kill()
-    _, err = await process.communicate()
-    return err.decode()
 
 
 def plain_texts(driver: Driver) -> list[str]:
@@ -89,14 +90,6 @@ ACTIONS = ("/start", "1", CRISIS, "/aide", "/menu")
 USERS = tuple(range(2001, 2011))
 
 
-def _without_one_repeat(got: list[str], expected: list[str]) -> bool:
-    """``got`` is ``expected``, or ``expected`` with one message repeated right after itself."""
-    if got == expected:
-        return True
-    return any(got[:i] + got[i + 1:] == expected and got[i] == got[i - 1]
-               for i in range(1, len(got)))
-
-
 @pytest.mark.parametrize(("webhook", "seed"), [(False, 11), (False, 23), (True, 37)],
                          ids=["polling-11", "polling-23", "webhook-37"])
 async def test_fifty_turns_killed_at_a_random_point_read_as_if_never_killed(
@@ -139,7 +132,7 @@ async def test_fifty_turns_killed_at_a_random_point_read_as_if_never_killed(
     assert code == 0, logs
     for user in USERS:
         got = [m["text"] for m in fake.sent_messages(user)]
-        assert _without_one_repeat(got, expected[user]), (user, logs)
+        assert without_one_repeat(got, expected[user]), (user, logs)
 
 
 async def _until_sent(fake: FakeBotApi, count: int) -> None:
