@@ -21,10 +21,9 @@ from bot.storage.base import OutboxEntry, StorageError
 from bot.storage.pseudonym import load_secret, pseudonym
 from bot.storage.sqlite import SqliteStore
 from bot.storage.sqlite_schema import MIGRATIONS, VERSION
+from tests.storage.turns import LEASE, NOW, queue, save
 
-NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
 TELEGRAM_ID = 987654321
-LEASE = dt.timedelta(seconds=30)
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -49,18 +48,6 @@ def raw_bytes(path: Path) -> bytes:
         for suffix in ("", "-wal", "-shm")
         if Path(f"{path}{suffix}").exists()
     )
-
-
-async def save(store: SqliteStore, who: str, state: str, when: dt.datetime = NOW,
-               update_id: int | None = None) -> None:
-    async with store.turn(who, update_id, when) as tx:
-        tx.save(state)
-
-
-async def queue(store: SqliteStore, who: str, *payloads: str, when: dt.datetime = NOW) -> None:
-    async with store.turn(who, None, when) as tx:
-        for payload in payloads:
-            tx.send(f"sealed-{who}", payload)
 
 
 # The seam's behaviour (one transaction per turn, dedupe, outbox order and leases, expiry)
