@@ -15,31 +15,35 @@ import datetime as dt
 import io
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 
 from bot.config import Settings
-from bot.storage.base import Counter, Purged, StorageError
+from bot.storage.base import Counter, Purged, StorageError, Store
 from bot.storage.factory import create_store
 
 log = logging.getLogger(__name__)
 
 
-async def purge(settings: Settings, now: dt.datetime) -> Purged:
+@asynccontextmanager
+async def opened_store(settings: Settings) -> AsyncIterator[Store]:
+    """The configured store, open for one command, closed after it whatever happens."""
     store = create_store(settings)
     await store.open()
     try:
-        return await store.purge(now)
+        yield store
     finally:
         await store.close()
+
+
+async def purge(settings: Settings, now: dt.datetime) -> Purged:
+    async with opened_store(settings) as store:
+        return await store.purge(now)
 
 
 async def counters(settings: Settings, since: dt.date) -> list[Counter]:
-    store = create_store(settings)
-    await store.open()
-    try:
+    async with opened_store(settings) as store:
         return await store.counters(since)
-    finally:
-        await store.close()
 
 
 def purged_report(purged: Purged, described: str) -> str:

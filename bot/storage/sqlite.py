@@ -25,7 +25,7 @@ import logging
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -131,13 +131,8 @@ class SqliteStore:
 
     # -- turns ------------------------------------------------------------------------
 
-    def turn(
-        self, pseudonym: str, update_id: int | None, now: dt.datetime
-    ) -> AbstractAsyncContextManager[TurnTransaction]:
-        return self._turn(pseudonym, update_id, now)
-
     @asynccontextmanager
-    async def _turn(
+    async def turn(
         self, pseudonym: str, update_id: int | None, now: dt.datetime
     ) -> AsyncIterator[TurnTransaction]:
         async with self._lock(pseudonym):

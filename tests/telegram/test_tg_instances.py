@@ -273,6 +273,21 @@ async def turn_lock_held(
         await conn.close()
 
 
+async def meet_on_the_lock(
+    fake: FakeBotApi, database: str, user: int, to_a: tuple[JsonDict, str],
+    to_b: tuple[JsonDict, str],
+) -> None:
+    """Post ``to_a`` (an update, a URL), then ``to_b``, while ``user``'s turn lock is held,
+    so that both turns are in flight at once, the first waiting before the second; both
+    webhook calls must answer 200 (done, do not resend)."""
+    async with turn_lock_held(database, user) as waiting:
+        first = asyncio.create_task(fake.post_to_webhook_raw(to_a[0], url=to_a[1]))
+        await waiting(1)
+        second = asyncio.create_task(fake.post_to_webhook_raw(to_b[0], url=to_b[1]))
+        await waiting(2)
+    assert list(await asyncio.gather(first, second)) == [200, 200]
+
+
 async def test_one_users_turns_on_two_instances_are_serialised(
     fake_bot_api: FakeBotApi, tmp_path: Path, pg_server: PgServer
 ) -> None:
@@ -297,12 +312,7 @@ async def test_one_users_turns_on_two_instances_are_serialised(
         user_action(fake, user, Step("press", label, ()))
         press = fake.last_update
         words = fake.user_sends_text(user, "1")
-        async with turn_lock_held(database, user) as waiting:
-            first = asyncio.create_task(fake.post_to_webhook_raw(press, url=pair.url_a))
-            await waiting(1)
-            second = asyncio.create_task(fake.post_to_webhook_raw(words, url=pair.url_b))
-            await waiting(2)
-        assert list(await asyncio.gather(first, second)) == [200, 200]
+        await meet_on_the_lock(fake, database, user, (press, pair.url_a), (words, pair.url_b))
         fake.route_webhook_to(pair.url_b)  # Telegram's own deliveries: already handled
         await fake.wait_until_updates_confirmed(timeout=STEP_TIMEOUT)
         await outbox_empty(database)
@@ -326,12 +336,7 @@ async def test_an_update_posted_to_both_instances_at_once_is_answered_once(
         await fake.wait_for_messages(user, 1, timeout=STEP_TIMEOUT)
         fake.route_webhook_to(f"http://127.0.0.1:{free_port()}/closed")  # Telegram's queue waits
         update = fake.user_sends_text(user, CRISIS)
-        async with turn_lock_held(database, user) as waiting:
-            first = asyncio.create_task(fake.post_to_webhook_raw(update, url=pair.url_a))
-            await waiting(1)
-            second = asyncio.create_task(fake.post_to_webhook_raw(update, url=pair.url_b))
-            await waiting(2)
-        assert list(await asyncio.gather(first, second)) == [200, 200]  # both: done, do not resend
+        await meet_on_the_lock(fake, database, user, (update, pair.url_a), (update, pair.url_b))
         fake.route_webhook_round_robin([pair.url_a, pair.url_b])  # and Telegram's own delivery
         await fake.wait_until_updates_confirmed(timeout=STEP_TIMEOUT)
         await outbox_empty(database)

@@ -104,13 +104,8 @@ class PostgresStore:
 
     # -- turns ------------------------------------------------------------------------
 
-    def turn(
-        self, pseudonym: str, update_id: int | None, now: dt.datetime
-    ) -> AbstractAsyncContextManager[TurnTransaction]:
-        return self._turn(pseudonym, update_id, now)
-
     @asynccontextmanager
-    async def _turn(
+    async def turn(
         self, pseudonym: str, update_id: int | None, now: dt.datetime
     ) -> AsyncIterator[TurnTransaction]:
         async with self._lock(pseudonym), self._turns, self._conn("turn") as conn:
