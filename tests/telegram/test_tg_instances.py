@@ -156,7 +156,8 @@ async def converse(fake: FakeBotApi, user: int, steps: list[Step], turns: Turns)
         turns[user].append((int(fake.last_update["update_id"]), len(step.answer)))
         expected += step.answer
         await fake.wait_for_messages(user, len(expected), timeout=STEP_TIMEOUT)
-        assert texts(fake, user) == expected, (user, step)
+        got = texts(fake, user)
+        assert got == expected, (user, step, [t[:40] for t in got], [t[:40] for t in expected])
 
 
 async def leases_of(database: str) -> set[str]:
@@ -168,30 +169,39 @@ async def leases_of(database: str) -> set[str]:
     return {str(r[0]) for r in rows}
 
 
-async def no_accepted_reply_queued(fake: FakeBotApi, database: str, turns: Turns) -> bool:
-    """Every reply Telegram accepted is out of the outbox: per user, the messages received
-    plus those still queued are exactly what the committed turns queued. (A kill between
-    Telegram's acceptance and the removal is the one moment a reply may go twice; the test
-    kills outside it, so it can require no double at all.)"""
+async def unsettled(fake: FakeBotApi, database: str, turns: Turns) -> dict[int, str]:
+    """Users for whom a reply Telegram accepted is still in the outbox (empty: none).
+
+    Per user, the messages received plus those still queued must be exactly what the
+    committed turns queued. (A kill between Telegram's acceptance and the removal is the
+    one moment a reply may go twice; the test kills outside it, so it can require no double
+    at all.) The value says what differs, for the failure's report."""
     async with await psycopg.AsyncConnection.connect(database, autocommit=True) as conn:
         handled = {int(r[0]) for r in await (await conn.execute(
             "SELECT update_id FROM handled_updates")).fetchall()}
         queued = {str(r[0]): int(r[1]) for r in await (await conn.execute(
             "SELECT chat, count(*) FROM outbox GROUP BY chat")).fetchall()}
-    return all(
-        len(texts(fake, user)) + queued.get(pseudonym(SECRET.encode(), "telegram", user), 0)
-        == sum(n for update_id, n in sent if update_id in handled)
-        for user, sent in turns.items()
-    )
+    report: dict[int, str] = {}
+    for user, sent in turns.items():
+        received = len(texts(fake, user))
+        waiting = queued.get(pseudonym(SECRET.encode(), "telegram", user), 0)
+        committed = sum(n for update_id, n in sent if update_id in handled)
+        if received + waiting != committed:
+            report[user] = (f"received {received} + queued {waiting} != committed {committed} "
+                            f"(turns {sent}, handled {[u for u, _ in sent if u in handled]})")
+    return report
 
 
-async def until(check: Callable[[], Awaitable[bool]], what: str) -> None:
+async def until(
+    check: Callable[[], Awaitable[bool]], what: str,
+    explain: Callable[[], Awaitable[object]] | None = None,
+) -> None:
     """Poll the database (its changes do not wake the fake) until ``check()`` is true."""
     for _ in range(1500):
         if await check():
             return
         await asyncio.sleep(0.02)
-    raise AssertionError(f"{what} never happened")
+    raise AssertionError(f"{what} never happened: {await explain() if explain else ''}")
 
 
 async def test_fifty_people_on_two_instances_one_killed_read_as_one_bot(
@@ -218,10 +228,15 @@ async def test_fifty_people_on_two_instances_one_killed_read_as_one_bot(
                 return len(await leases_of(database)) == 2
 
             async def settled() -> bool:
-                return await no_accepted_reply_queued(fake, database, turns)
+                return not await unsettled(fake, database, turns)
+
+            async def why() -> object:
+                return {"unsettled": await unsettled(fake, database, turns),
+                        "failed people": [repr(p.exception()) for p in people if p.done()],
+                        "errors": fake.errors[-10:]}
 
             await until(both_delivering, "both instances holding chats to deliver")
-            await until(settled, "every accepted reply removed from the outbox")
+            await until(settled, "every accepted reply removed from the outbox", why)
             pair.logs["a"] = await kill(pair.a)  # SIGKILL: its leases run out, B takes over
             fake.release("sendMessage")  # A's held calls died with it; B's are answered
             await asyncio.gather(*people)

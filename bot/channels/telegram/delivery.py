@@ -84,6 +84,10 @@ class Delivery:
         self._blocked: dict[str, float] = {}
         """Chats whose entries were dropped on a 403, and when: a claim that began before
         read rows that no longer exist, and must not send them."""
+        self._leases = asyncio.Lock()
+        """Held by a claim and by a chat's run while it ends: a claim cannot renew the lease
+        of a chat whose run is forgetting it and then see that lease ended (another process
+        would then take the chat while this one still sends what it claimed)."""
         self._woken = asyncio.Event()
         self._idle = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -135,6 +139,10 @@ class Delivery:
                 log.warning("outbox claim failed (%s)", type(exc).__name__)
 
     async def _claim(self) -> None:
+        async with self._leases:
+            await self._claim_held()
+
+    async def _claim_held(self) -> None:
         self._woken.clear()
         started = time.monotonic()
         entries = await self.store.claim(self.owner, self.clock(), LEASE, CLAIM_LIMIT)
@@ -189,11 +197,14 @@ class Delivery:
             log.warning("delivery to %s interrupted (%s)", chat[:8], type(exc).__name__)
             self._defer(chat, SWEEP_EVERY)
         finally:
-            for entry in queue:
-                self._known.discard(entry.id)
-            del self._runs[chat]
-            with contextlib.suppress(Exception):
-                await self.store.release(self.owner, [chat])
+            async with self._leases:
+                if queue:  # claimed while this run was ending: left queued for the next claim
+                    self._woken.set()
+                for entry in queue:
+                    self._known.discard(entry.id)
+                del self._runs[chat]
+                with contextlib.suppress(Exception):
+                    await self.store.release(self.owner, [chat])
             self._update_idle()
 
     async def _deliver(self, entry: OutboxEntry) -> bool:
