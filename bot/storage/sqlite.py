@@ -189,7 +189,7 @@ class SqliteStore:
 
     async def release(self, owner: str, chats: Sequence[str]) -> None:
         def run(db: sqlite3.Connection) -> None:
-            with queries.Write(db):
+            with queries.Write(db, durable=False):
                 db.executemany(
                     "DELETE FROM outbox_leases WHERE owner = ? AND chat = ?",
                     [(owner, chat) for chat in chats],

@@ -73,17 +73,31 @@ def connect(path: str) -> sqlite3.Connection:
 
 
 class Write:
-    """``with Write(db):`` one ``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on error)."""
+    """``with Write(db):`` one ``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on error).
 
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self.db = db
+    ``durable=False`` commits without waiting for the disk (``synchronous = NORMAL`` for
+    that transaction; an fsync costs about 0.2 ms of CPU here, 0.02 ms without): in WAL
+    mode such a commit survives a crash of the process, and only a power loss or a crash
+    of the machine may undo it, until the next durable commit syncs it too. Used for the
+    leases alone, which say who delivers a chat now and mean nothing after a reboot; what a
+    turn decided, and the removal of what was sent, always wait for the disk.
+    """
+
+    def __init__(self, db: sqlite3.Connection, *, durable: bool = True) -> None:
+        self.db, self.durable = db, durable
 
     def __enter__(self) -> sqlite3.Connection:
+        if not self.durable:
+            self.db.execute("PRAGMA synchronous = NORMAL")
         self.db.execute("BEGIN IMMEDIATE")
         return self.db
 
     def __exit__(self, kind: object, value: object, traceback: object) -> None:
-        self.db.execute("COMMIT" if kind is None else "ROLLBACK")
+        try:
+            self.db.execute("COMMIT" if kind is None else "ROLLBACK")
+        finally:
+            if not self.durable:
+                self.db.execute("PRAGMA synchronous = FULL")
 
 
 def checkpoint(db: sqlite3.Connection) -> None:
@@ -183,7 +197,7 @@ def claim(
     db: sqlite3.Connection, owner: str, now: dt.datetime, lease: dt.timedelta, limit: int
 ) -> list[OutboxEntry]:
     stamp = iso(now)
-    with Write(db):
+    with Write(db, durable=False):  # only leases are written
         rows = db.execute(
             "SELECT o.id, o.chat, o.address, o.payload, o.created_at, o.attempts FROM outbox o "
             "LEFT JOIN outbox_leases l ON l.chat = o.chat "

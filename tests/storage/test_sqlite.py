@@ -20,6 +20,7 @@ from bot.service import Conversations
 from bot.storage.base import OutboxEntry, StorageError
 from bot.storage.pseudonym import load_secret, pseudonym
 from bot.storage.sqlite import SqliteStore
+from bot.storage.sqlite_queries import Write as queries_write
 from bot.storage.sqlite_schema import MIGRATIONS, VERSION
 from tests.storage.turns import LEASE, NOW, queue, save
 
@@ -334,3 +335,27 @@ def test_pseudonym_is_keyed_and_secret_is_created_once(tmp_path: Path) -> None:
     assert pseudonym(first, "telegram", 1) != pseudonym(b"other", "telegram", 1)
     assert pseudonym(first, "telegram", 1) != pseudonym(first, "console", 1)
     assert load_secret(db, "from-env") == b"from-env"
+
+
+async def test_turns_still_wait_for_the_disk_after_lease_bookkeeping(store: SqliteStore) -> None:
+    """Claims and releases commit without an fsync (leases mean nothing after a reboot);
+    the connection must be back to ``synchronous = FULL`` for the next turn, even when the
+    lease transaction failed."""
+
+    def synchronous(db: sqlite3.Connection) -> int:
+        return int(db.execute("PRAGMA synchronous").fetchone()[0])
+
+    full = 2
+    await queue(store, "u", "p")
+    await store.claim("o", NOW, LEASE, 10)
+    assert await store._call(synchronous) == full
+    await store.release("o", ["u"])
+    assert await store._call(synchronous) == full
+
+    def failing(db: sqlite3.Connection) -> None:
+        with queries_write(db, durable=False):
+            raise sqlite3.OperationalError("disk I/O error")
+
+    with pytest.raises(StorageError):
+        await store._call(failing)
+    assert await store._call(synchronous) == full
