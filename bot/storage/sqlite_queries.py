@@ -89,15 +89,22 @@ class Write:
     def __enter__(self) -> sqlite3.Connection:
         if not self.durable:
             self.db.execute("PRAGMA synchronous = NORMAL")
-        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except BaseException:  # no __exit__ then: the next turn must still wait for the disk
+            self._durable_again()
+            raise
         return self.db
 
     def __exit__(self, kind: object, value: object, traceback: object) -> None:
         try:
             self.db.execute("COMMIT" if kind is None else "ROLLBACK")
         finally:
-            if not self.durable:
-                self.db.execute("PRAGMA synchronous = FULL")
+            self._durable_again()
+
+    def _durable_again(self) -> None:
+        if not self.durable:
+            self.db.execute("PRAGMA synchronous = FULL")
 
 
 def checkpoint(db: sqlite3.Connection) -> None:

@@ -359,3 +359,19 @@ async def test_turns_still_wait_for_the_disk_after_lease_bookkeeping(store: Sqli
     with pytest.raises(StorageError):
         await store._call(failing)
     assert await store._call(synchronous) == full
+
+    def cannot_begin(db: sqlite3.Connection) -> None:
+        other = sqlite3.connect(store.path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # another writer: BEGIN IMMEDIATE itself fails
+        db.execute("PRAGMA busy_timeout = 50")
+        try:
+            with queries_write(db, durable=False):
+                pass
+        finally:
+            db.execute("PRAGMA busy_timeout = 10000")
+            other.execute("ROLLBACK")
+            other.close()
+
+    with pytest.raises(StorageError):
+        await store._call(cannot_begin)
+    assert await store._call(synchronous) == full
