@@ -78,6 +78,7 @@ def no_errors(fake: FakeBotApi) -> None:
 
 async def test_commands_are_registered_in_french_without_quitter(bot: RunningBot) -> None:
     commands = BUNDLE.interface.commands
+    await bot.fake.wait_for_call("setMyCommands", after=0)  # registered once polling runs
     assert bot.fake.commands == [
         {"command": name, "description": commands[name].description} for name in CHANNEL_COMMANDS
     ]

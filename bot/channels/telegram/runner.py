@@ -2,9 +2,10 @@
 
 Start: settings (clear message if the token is missing or malformed), then the content
 (refused with the French problems of ``entraide check``), then the bot (``getMe`` proves
-the token), the store, the command menu, the replies still pending in the outbox, and only
-then the update source: long polling (:mod:`.polling`), or our webhook server plus
-``setWebhook`` with a secret token.
+the token), the store, the replies still pending in the outbox, and only then the update
+source: long polling (:mod:`.polling`), or our webhook server plus ``setWebhook`` with a
+secret token. The command menu is registered meanwhile (nobody needs it to be answered);
+the webhook server is imported only in webhook mode.
 
 Stop (SIGTERM or SIGINT): no new updates are taken; updates already received are committed;
 pending replies are delivered while time remains (what is left stays in the outbox for the
@@ -19,7 +20,7 @@ import logging
 import signal
 import sys
 import time
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from telegram.error import InvalidToken, TelegramError
 
@@ -33,7 +34,9 @@ from .handlers import Handled
 from .ordering import Ordered
 from .polling import Poller
 from .settings import TelegramSettings
-from .webhook import WebhookServer
+
+if TYPE_CHECKING:  # imported when webhook mode starts: polling never loads tornado
+    from .webhook import WebhookServer
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +93,8 @@ class Runtime:
             log.info("answerCallbackQuery failed (%s)", type(exc).__name__)
 
     async def _start_webhook(self) -> None:
+        from .webhook import WebhookServer
+
         settings = self.settings
         assert settings.webhook_url is not None
         channel = self.assembled.channel
