@@ -168,12 +168,15 @@ class Store(Protocol):
         ...
 
     async def delivered(
-        self, entry: OutboxEntry, message_id: int | None, now: dt.datetime
+        self, entry: OutboxEntry, message_id: int | None, now: dt.datetime, *,
+        release: str | None = None,
     ) -> None:
         """Telegram accepted ``entry``: remove it, and remember ``message_id`` for
         ``/effacer`` (unless the chat was forgotten meanwhile, or the entry was queued
         after ``forget`` in its turn). ``message_id`` None: the payload made no message
-        (a deletion, say)."""
+        (a deletion, say). ``release``: an owner whose lease on the entry's chat ends in
+        the same transaction (it was the last entry of its delivery run; one commit
+        instead of two per turn), as :meth:`release` would end it."""
         ...
 
     async def failed(self, entry: OutboxEntry, retry_at: dt.datetime) -> None:

@@ -159,9 +159,10 @@ class SqliteStore:
         return await self._call(queries.claim, owner, now, lease, limit)
 
     async def delivered(
-        self, entry: OutboxEntry, message_id: int | None, now: dt.datetime
+        self, entry: OutboxEntry, message_id: int | None, now: dt.datetime, *,
+        release: str | None = None,
     ) -> None:
-        await self._call(queries.delivered, entry.id, message_id, now)
+        await self._call(queries.delivered, entry, message_id, now, release)
 
     async def failed(self, entry: OutboxEntry, retry_at: dt.datetime) -> None:
         def run(db: sqlite3.Connection) -> None:

@@ -224,14 +224,19 @@ def claim(
 
 
 def delivered(
-    db: sqlite3.Connection, entry_id: int, message_id: int | None, now: dt.datetime
+    db: sqlite3.Connection, sent: OutboxEntry, message_id: int | None, now: dt.datetime,
+    release: str | None,
 ) -> None:
     with Write(db):
-        row = db.execute("SELECT chat, keep_ids FROM outbox WHERE id = ?", (entry_id,)).fetchone()
+        if release is not None:  # the run's last entry: its lease ends in this transaction
+            db.execute(
+                "DELETE FROM outbox_leases WHERE owner = ? AND chat = ?", (release, sent.chat)
+            )
+        row = db.execute("SELECT chat, keep_ids FROM outbox WHERE id = ?", (sent.id,)).fetchone()
         if row is None:  # forgotten (or dropped) while it was being sent: keep nothing
             return
         chat, keep = str(row[0]), bool(row[1])
-        db.execute("DELETE FROM outbox WHERE id = ?", (entry_id,))
+        db.execute("DELETE FROM outbox WHERE id = ?", (sent.id,))
         if keep and message_id is not None:
             db.execute(
                 "INSERT OR IGNORE INTO recent_messages (pseudonym, message_id, sent_at) "

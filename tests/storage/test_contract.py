@@ -141,6 +141,37 @@ async def test_release_lets_another_owner_claim(store: Store) -> None:
     assert payloads(await store.claim("two", NOW, LEASE, 10)) == ["a1"]
 
 
+async def test_the_last_delivered_entry_can_end_the_lease_in_its_transaction(
+    store: Store,
+) -> None:
+    await queue(store, "a", "a1")
+    [a1] = await store.claim("one", NOW, LEASE, 10)
+    await queue(store, "a", "a2")  # the user's next turn, queued meanwhile
+    await store.delivered(a1, 501, NOW, release="one")
+    assert payloads(await store.claim("two", NOW, LEASE, 10)) == ["a2"]  # no lease wait
+    assert await store.recent_messages("a", NOW) == [501]
+
+
+async def test_delivered_without_release_keeps_the_lease(store: Store) -> None:
+    await queue(store, "a", "a1")
+    [a1] = await store.claim("one", NOW, LEASE, 10)
+    await queue(store, "a", "a2")
+    await store.delivered(a1, 501, NOW)
+    assert await store.claim("two", NOW, LEASE, 10) == []  # still leased to "one"
+
+
+async def test_release_with_delivered_also_when_the_entry_was_already_gone(
+    store: Store,
+) -> None:
+    await queue(store, "a", "a1")
+    [a1] = await store.claim("one", NOW, LEASE, 10)
+    await store.drop_chat("a")  # e.g. a 403 handled by another path meanwhile
+    await queue(store, "a", "a2")
+    await store.delivered(a1, 501, NOW, release="one")
+    assert payloads(await store.claim("two", NOW, LEASE, 10)) == ["a2"]
+    assert await store.recent_messages("a", NOW) == []
+
+
 async def test_a_failed_entry_blocks_its_chat_until_retry_time(store: Store) -> None:
     await queue(store, "a", "a1", "a2")
     await queue(store, "b", "b1")

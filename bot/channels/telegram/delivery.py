@@ -25,6 +25,7 @@ import secrets
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Final
 
 from telegram import Bot
@@ -63,6 +64,13 @@ async def call_api(bot: Bot, method: str, params: dict[str, Any]) -> Any:
     ``do_api_request`` warns for methods the library knows). Errors are PTB's own.
     """
     return await bot._post(method, api_kwargs=params)
+
+
+@dataclass(frozen=True, slots=True)
+class _Sent:
+    """Telegram accepted an entry; ``message_id`` of what it made, if anything."""
+
+    message_id: int | None
 
 
 class Delivery:
@@ -186,29 +194,65 @@ class Delivery:
     # -- one chat ----------------------------------------------------------------
 
     async def _run(self, chat: str, queue: deque[OutboxEntry]) -> None:
+        ended = False
         try:
-            while queue:
+            while queue and not ended:
                 entry = queue.popleft()
-                go_on = await self._deliver(entry)
+                outcome = await self._deliver(entry)
+                if isinstance(outcome, _Sent):
+                    ended = await self._settle(chat, queue, entry, outcome.message_id)
                 self._known.discard(entry.id)
-                if not go_on:
+                if outcome is False:
                     break
         except Exception as exc:  # the store failed: the entries stay, a sweep retries
             log.warning("delivery to %s interrupted (%s)", chat[:8], type(exc).__name__)
             self._defer(chat, SWEEP_EVERY)
         finally:
-            async with self._leases:
-                if queue:  # claimed while this run was ending: left queued for the next claim
-                    self._woken.set()
-                for entry in queue:
-                    self._known.discard(entry.id)
-                del self._runs[chat]
-                with contextlib.suppress(Exception):
-                    await self.store.release(self.owner, [chat])
-            self._update_idle()
+            if not ended:
+                await self._end(chat, queue)
 
-    async def _deliver(self, entry: OutboxEntry) -> bool:
-        """Send one entry; whether the chat's next entry may go now."""
+    async def _settle(
+        self, chat: str, queue: deque[OutboxEntry], entry: OutboxEntry, message_id: int | None
+    ) -> bool:
+        """Record that Telegram accepted ``entry``; whether that ended the chat's run.
+
+        The usual turn is one message: its ``delivered`` also ends the lease, so a turn
+        costs one commit to send, not two. Under ``_leases``, as :meth:`_end`: a claim
+        cannot add to the queue between the check and the release."""
+        if not queue:
+            async with self._leases:
+                if not queue:
+                    await self.store.delivered(
+                        entry, message_id, self.clock(), release=self.owner
+                    )
+                    self._finished[entry.id] = time.monotonic()
+                    del self._runs[chat]
+                    ended = True
+                else:
+                    ended = False
+            if ended:
+                self._update_idle()
+                return True
+        await self.store.delivered(entry, message_id, self.clock())
+        self._finished[entry.id] = time.monotonic()
+        return False
+
+    async def _end(self, chat: str, queue: deque[OutboxEntry]) -> None:
+        """Forget the chat's run and end its lease (after a deferral, a failure, or an
+        entry that was not sent)."""
+        async with self._leases:
+            if queue:  # claimed while this run was ending: left queued for the next claim
+                self._woken.set()
+            for entry in queue:
+                self._known.discard(entry.id)
+            del self._runs[chat]
+            with contextlib.suppress(Exception):
+                await self.store.release(self.owner, [chat])
+        self._update_idle()
+
+    async def _deliver(self, entry: OutboxEntry) -> _Sent | bool:
+        """Send one entry: what Telegram answered (to settle), or, when it was not sent,
+        whether the chat's next entry may go now."""
         try:
             call = payload.parse(entry.payload)
             chat_id = self.sealer.open(entry.address)
@@ -237,9 +281,7 @@ class Delivery:
             except TelegramError as second:
                 return await self._failed(entry, call.method, second)
         sent = result.get("message_id") if isinstance(result, dict) else None
-        await self.store.delivered(entry, sent if isinstance(sent, int) else None, self.clock())
-        self._finished[entry.id] = time.monotonic()
-        return True
+        return _Sent(sent if isinstance(sent, int) else None)
 
     async def _drop(self, entry: OutboxEntry) -> None:
         await self.store.drop(entry)

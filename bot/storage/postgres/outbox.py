@@ -82,12 +82,17 @@ async def claim(
 
 
 async def delivered(
-    conn: Connection, entry_id: int, message_id: int | None, now: dt.datetime
+    conn: Connection, entry: OutboxEntry, message_id: int | None, now: dt.datetime,
+    release: str | None,
 ) -> None:
     async with conn.transaction():
+        if release is not None:  # the run's last entry: its lease ends in this transaction
+            await conn.execute(
+                "DELETE FROM outbox_leases WHERE owner = %s AND chat = %s", (release, entry.chat)
+            )
         row = await (
             await conn.execute(
-                "DELETE FROM outbox WHERE id = %s RETURNING chat, keep_ids", (entry_id,)
+                "DELETE FROM outbox WHERE id = %s RETURNING chat, keep_ids", (entry.id,)
             )
         ).fetchone()
         if row is None:  # forgotten (or dropped) while it was being sent: keep nothing

@@ -135,10 +135,11 @@ class PostgresStore:
             return await outbox.claim(conn, owner, now, lease, limit)
 
     async def delivered(
-        self, entry: OutboxEntry, message_id: int | None, now: dt.datetime
+        self, entry: OutboxEntry, message_id: int | None, now: dt.datetime, *,
+        release: str | None = None,
     ) -> None:
         async with self._conn("delivered") as conn:
-            await outbox.delivered(conn, entry.id, message_id, now)
+            await outbox.delivered(conn, entry, message_id, now, release)
 
     async def failed(self, entry: OutboxEntry, retry_at: dt.datetime) -> None:
         async with self._conn("failed") as conn:
